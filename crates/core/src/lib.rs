@@ -1,0 +1,22 @@
+//! tokenkeeper-core: every token operation, over SQLite metadata and the OS keychain. No UI in here.
+//!
+//! The public surface is small: [`Vault::open`] a data directory, then call one method per
+//! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
+
+mod error;
+mod fingerprint;
+mod model;
+pub mod secret_store;
+mod store;
+pub mod token_format;
+mod validate;
+mod vault;
+
+pub use error::{Error, Result, WireError};
+pub use fingerprint::{hint_for, Fingerprint};
+pub use model::*;
+pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
+pub use vault::{default_data_dir, ReconcileReport, Settings, Vault, DB_FILE};
+
+/// Re-exported so callers build and read secrets with the same types the core uses.
+pub use secrecy::{ExposeSecret, SecretString};

@@ -1,0 +1,374 @@
+//! The data Tokenkeeper keeps about tokens, services and their history, and the requests that change it.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// How a token came to be in Tokenkeeper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Tokenkeeper generated it (for one of the user's own APIs).
+    Generated,
+    /// The user pasted in a key they were given.
+    Imported,
+}
+
+/// Where the secret lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Storage {
+    /// The secret is kept in the OS keychain and can be revealed.
+    Keychain,
+    /// Only the SHA-256 fingerprint is kept; the secret was shown once.
+    HashOnly,
+}
+
+/// The stored lifecycle status. Expiry is derived, see [`TokenState`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Disabled,
+    Deleted,
+}
+
+/// What a user sees: the stored status with expiry applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Active,
+    Disabled,
+    Expired,
+    Deleted,
+}
+
+macro_rules! text_enum {
+    ($ty:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The lowercase name stored in SQLite and shown to users.
+            pub fn as_str(&self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(crate::Error::InvalidInput(format!(
+                        "'{other}' is not a valid {}; use one of: {}",
+                        stringify!($ty).to_lowercase(),
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(Origin { Generated => "generated", Imported => "imported" });
+text_enum!(Storage { Keychain => "keychain", HashOnly => "hash_only" });
+text_enum!(Status { Active => "active", Disabled => "disabled", Deleted => "deleted" });
+text_enum!(TokenState { Active => "active", Disabled => "disabled", Expired => "expired", Deleted => "deleted" });
+text_enum!(EventKind {
+    Created => "created",
+    Imported => "imported",
+    Revealed => "revealed",
+    Copied => "copied",
+    Verified => "verified",
+    Edited => "edited",
+    Enabled => "enabled",
+    Disabled => "disabled",
+    Rotated => "rotated",
+    Deleted => "deleted",
+    Exported => "exported",
+    Merged => "merged",
+});
+
+impl TokenState {
+    /// Derives the visible state from the stored status and the expiry at `now`.
+    pub fn derive(status: Status, expires_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match status {
+            Status::Deleted => TokenState::Deleted,
+            Status::Disabled => TokenState::Disabled,
+            Status::Active if expires_at.is_some_and(|e| e <= now) => TokenState::Expired,
+            Status::Active => TokenState::Active,
+        }
+    }
+}
+
+/// One token's metadata: everything but the secret. Used by list, show and the UI's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Token {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub service: Option<String>,
+    pub origin: Origin,
+    pub storage: Storage,
+    pub scopes: Vec<String>,
+    pub status: Status,
+    /// Status with expiry applied, computed when the token was read.
+    pub state: TokenState,
+    /// SHA-256 hex of the secret.
+    pub fingerprint: String,
+    /// The secret's prefix and last characters, e.g. `tk_…9fQa`. The only part of the secret shown.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub previous_fingerprint: Option<String>,
+    pub previous_valid_until: Option<DateTime<Utc>>,
+    /// Set when the keychain was found not to hold this token's secret.
+    pub secret_missing: bool,
+}
+
+/// A service tokens belong to, and how its tokens are presented.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    /// Header template with `{token}` in it, e.g. `Authorization: Bearer {token}` or `xc-token: {token}`.
+    pub auth_header: String,
+    /// Prefix of tokens generated for this service (defaults to `tk`).
+    pub token_prefix: Option<String>,
+    pub base_url: Option<String>,
+    /// How many active tokens the service allows (NocoDB allows one per user).
+    pub max_active: Option<u32>,
+}
+
+/// One entry in a token's activity history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub token_id: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: EventKind,
+    /// Extra context that is never secret, e.g. "grace 24h" or "via tok run".
+    pub detail: Option<String>,
+}
+
+/// The kinds of [`Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Created,
+    Imported,
+    Revealed,
+    Copied,
+    Verified,
+    Edited,
+    Enabled,
+    Disabled,
+    Rotated,
+    Deleted,
+    Exported,
+    Merged,
+}
+
+/// A token with its service and activity, for the details page and `tok show`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenDetails {
+    pub token: Token,
+    pub service: Option<Service>,
+    /// Newest first.
+    pub events: Vec<Event>,
+}
+
+/// Input of [`crate::Vault::generate`].
+#[derive(Debug, Clone, Default)]
+pub struct GenerateRequest {
+    pub name: String,
+    pub description: String,
+    pub service: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Keep the secret in the keychain so it can be revealed later. Default: hash only.
+    pub keep: bool,
+}
+
+/// Input of [`crate::Vault::import`]: a key the user already has.
+#[derive(Debug)]
+pub struct ImportRequest {
+    pub name: String,
+    pub description: String,
+    pub service: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub secret: SecretString,
+}
+
+/// A freshly generated or rotated secret: shown to the user once.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub token: Token,
+    pub secret: SecretString,
+}
+
+/// Changes made by [`crate::Vault::edit`]. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TokenEdit {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// `Some(None)` removes the service.
+    pub service: Option<Option<String>>,
+    pub scopes: Option<Vec<String>>,
+    /// `Some(None)` makes the token never expire.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+}
+
+/// How long the old secret keeps working after a rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grace {
+    /// The old secret stops working at once.
+    #[default]
+    None,
+    OneHour,
+    OneDay,
+    SevenDays,
+}
+
+impl Grace {
+    pub fn duration(self) -> Option<chrono::Duration> {
+        match self {
+            Grace::None => None,
+            Grace::OneHour => Some(chrono::Duration::hours(1)),
+            Grace::OneDay => Some(chrono::Duration::hours(24)),
+            Grace::SevenDays => Some(chrono::Duration::days(7)),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Grace::None => "now",
+            Grace::OneHour => "1h",
+            Grace::OneDay => "24h",
+            Grace::SevenDays => "7d",
+        }
+    }
+}
+
+impl std::str::FromStr for Grace {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "now" | "none" | "0" => Ok(Grace::None),
+            "1h" => Ok(Grace::OneHour),
+            "24h" | "1d" => Ok(Grace::OneDay),
+            "7d" => Ok(Grace::SevenDays),
+            other => Err(crate::Error::InvalidInput(format!(
+                "'{other}' is not a grace period; use now, 1h, 24h or 7d"
+            ))),
+        }
+    }
+}
+
+/// Input of [`crate::Vault::rotate`].
+#[derive(Debug, Default)]
+pub struct RotateRequest {
+    pub grace: Grace,
+    /// Required for imported keys (the user pastes the value the service issued);
+    /// must be absent for generated tokens, whose new secret Tokenkeeper makes.
+    pub new_secret: Option<SecretString>,
+}
+
+/// Result of a rotation. `secret` is the new generated secret, shown once (None for imported keys).
+#[derive(Debug)]
+pub struct Rotated {
+    pub token: Token,
+    pub secret: Option<SecretString>,
+}
+
+/// Why a secret is read from the keychain; recorded as the event kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Revealed,
+    Copied,
+}
+
+/// Answer of [`crate::Vault::verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    /// active, disabled, expired or unknown.
+    pub status: VerifyStatus,
+    pub token_id: Option<String>,
+    pub name: Option<String>,
+    pub scopes: Vec<String>,
+    /// True when the presented secret is the previous one, still inside its grace period.
+    pub via_grace_period: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyStatus {
+    Active,
+    Disabled,
+    Expired,
+    Unknown,
+}
+
+/// Which tokens [`crate::Vault::list`] returns, and in what order.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Only tokens in this state. `None` means every state but deleted.
+    pub state: Option<TokenState>,
+    pub service: Option<String>,
+    pub scope: Option<String>,
+    /// Case-insensitive match on name, description, service and hint.
+    pub text: Option<String>,
+    /// Only active tokens that expire within this many days.
+    pub expiring_within_days: Option<u32>,
+    pub sort: SortKey,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    #[default]
+    Name,
+    Created,
+    LastUsed,
+    Expires,
+    Status,
+    Service,
+}
+
+text_enum!(SortKey {
+    Name => "name",
+    Created => "created",
+    LastUsed => "last_used",
+    Expires => "expires",
+    Status => "status",
+    Service => "service",
+});
+
+/// Counts for the dashboard's summary strip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Summary {
+    pub active: u64,
+    pub disabled: u64,
+    pub expiring_soon: u64,
+    pub expired: u64,
+}
+
+/// Who this install is: for `tok whoami` and Settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    pub display_name: String,
+    pub vault_id: String,
+    /// The keychain service name secrets are stored under: `tokenkeeper:<vault-id>`.
+    pub keychain_service: String,
+    pub data_dir: std::path::PathBuf,
+}

@@ -1,0 +1,1 @@
+//! SQLite: opening the file, migrations, and one submodule per table.
