@@ -1,22 +1,53 @@
 //! The Vault: one data directory's tokens, and every lifecycle operation on them.
-//! STUB signatures; bodies being written.
+//!
+//! Two stores, one truth: an operation that writes a secret records the keychain accounts it is
+//! about to touch in `secret_journal` (committed), writes the keychain, then commits the SQLite
+//! change and clears the journal in one transaction. If that transaction fails, the keychain write
+//! is undone before the error is returned; if the process dies in between, [`Vault::reconcile`]
+//! finds the journal entry at the next open and puts the keychain back in line with SQLite.
+//! Writers across processes are serialized by a lock file, so a reconciling process never mistakes
+//! another process's operation in flight for a crash.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
 
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fingerprint::{hint_for, Fingerprint};
 use crate::model::*;
-use crate::secret_store::SecretStore;
+use crate::secret_store::{KeychainStore, SecretStore};
+use crate::store::{self, events, journal, meta, services, tokens};
+use crate::token_format;
+use crate::validate;
 
 /// Name of the SQLite file inside the data directory.
 pub const DB_FILE: &str = "tokenkeeper.db";
+/// Lock file that serializes writers across processes (the app and any number of `tok`).
+const LOCK_FILE: &str = "tokenkeeper.lock";
+/// How long a writer waits for another process's operation before giving up.
+const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
+/// Keychain account suffix that holds the old secret while a rotation is in flight.
+const PREVIOUS_SUFFIX: &str = "#prev";
 
 /// The data directory: `TOKENKEEPER_HOME` if set, else the platform's app-data directory
 /// (`~/.local/share/tokenkeeper`, `~/Library/Application Support/tokenkeeper`, `%APPDATA%\tokenkeeper`).
 pub fn default_data_dir() -> Result<PathBuf> {
-    todo!()
+    if let Some(home) = std::env::var_os("TOKENKEEPER_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("tokenkeeper"))
+        .ok_or_else(|| {
+            Error::invalid(
+                "Could not find this platform's app-data directory; set TOKENKEEPER_HOME to the \
+                 directory Tokenkeeper should use",
+            )
+        })
 }
 
 /// User preferences kept in the database (Settings screen).
@@ -34,7 +65,7 @@ pub struct ReconcileReport {
     pub orphans_removed: usize,
     /// Rows whose secret is missing from the keychain, now flagged.
     pub flagged_missing: usize,
-    /// Interrupted rotations whose secret was put back or completed.
+    /// Interrupted rotations whose old secret was put back.
     pub repaired: usize,
     /// Set when the keychain could not be reached, so reconciliation waits for the next open.
     pub deferred: Option<String>,
@@ -42,79 +73,925 @@ pub struct ReconcileReport {
 
 /// One data directory: SQLite metadata plus the secret store.
 pub struct Vault {
-    _p: (),
+    conn: Connection,
+    secrets: Box<dyn SecretStore>,
+    dir: PathBuf,
+    vault_id: String,
+    last_reconcile: ReconcileReport,
 }
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("vault_id", &self.vault_id)
+            .field("secrets", &self.secrets.backend())
+            .finish()
+    }
+}
+
+/// Held while a write is in flight; dropping it releases the lock.
+struct WriteLock(#[allow(dead_code)] File);
 
 impl Vault {
     /// Opens (creating if needed) the data directory with the real OS keychain.
-    pub fn open(_dir: &Path) -> Result<Vault> {
-        todo!()
+    pub fn open(dir: &Path) -> Result<Vault> {
+        Self::open_with_store(dir, |service| Box::new(KeychainStore::new(service)))
     }
 
     /// Opens with another secret store (the in-memory one in logic tests). `make_store`
     /// receives the keychain service name, `tokenkeeper:<vault-id>`.
     pub fn open_with_store(
-        _dir: &Path,
-        _make_store: impl FnOnce(&str) -> Box<dyn SecretStore>,
+        dir: &Path,
+        make_store: impl FnOnce(&str) -> Box<dyn SecretStore>,
     ) -> Result<Vault> {
-        todo!()
+        create_private_dir(dir)?;
+        let conn = store::open(&dir.join(DB_FILE))?;
+        let vault_id = meta::get_or_init(&conn, "vault_id", || uuid::Uuid::now_v7().to_string())?;
+        let secrets = make_store(&keychain_service(&vault_id));
+        let mut vault = Vault {
+            conn,
+            secrets,
+            dir: dir.to_path_buf(),
+            vault_id,
+            last_reconcile: ReconcileReport::default(),
+        };
+        vault.last_reconcile = match vault.reconcile() {
+            Ok(report) => report,
+            Err(Error::KeychainUnavailable(why)) => ReconcileReport {
+                deferred: Some(why),
+                ..Default::default()
+            },
+            Err(e) => return Err(e),
+        };
+        Ok(vault)
     }
 
+    /// Who this install is.
     pub fn identity(&self) -> Identity {
-        todo!()
+        Identity {
+            display_name: self.actor(),
+            vault_id: self.vault_id.clone(),
+            keychain_service: keychain_service(&self.vault_id),
+            data_dir: self.dir.clone(),
+        }
     }
+
     pub fn settings(&self) -> Result<Settings> {
-        todo!()
+        let num = |key: &str, default: u32| -> Result<u32> {
+            Ok(meta::get(&self.conn, key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default))
+        };
+        Ok(Settings {
+            display_name: self.actor(),
+            clipboard_clear_seconds: num("clipboard_clear_seconds", 30)?,
+            expiry_warning_days: num("expiry_warning_days", 30)?,
+        })
     }
-    pub fn update_settings(&mut self, _s: Settings) -> Result<Settings> {
-        todo!()
+
+    pub fn update_settings(&mut self, s: Settings) -> Result<Settings> {
+        let name = s.display_name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "Display name must be 1 to 100 characters of plain text",
+            ));
+        }
+        if !(5..=3600).contains(&s.clipboard_clear_seconds) {
+            return Err(Error::invalid(format!(
+                "Clipboard clear time {} s is out of range; use 5 to 3600 seconds",
+                s.clipboard_clear_seconds
+            )));
+        }
+        if !(1..=365).contains(&s.expiry_warning_days) {
+            return Err(Error::invalid(format!(
+                "Expiry warning of {} days is out of range; use 1 to 365 days",
+                s.expiry_warning_days
+            )));
+        }
+        let tx = store::write_tx(&self.conn)?;
+        meta::set(&tx, "display_name", name)?;
+        meta::set(
+            &tx,
+            "clipboard_clear_seconds",
+            &s.clipboard_clear_seconds.to_string(),
+        )?;
+        meta::set(
+            &tx,
+            "expiry_warning_days",
+            &s.expiry_warning_days.to_string(),
+        )?;
+        tx.commit()?;
+        self.settings()
     }
-    /// Reconciles keychain and SQLite after an interrupted operation. Runs at open.
-    pub fn reconcile(&mut self) -> Result<ReconcileReport> {
-        todo!()
-    }
+
+    /// What the reconciliation at open found.
     pub fn last_reconcile(&self) -> &ReconcileReport {
-        todo!()
+        &self.last_reconcile
     }
+
+    /// Puts the keychain back in line with SQLite after an interrupted operation: removes secrets
+    /// that have no live row, restores the old secret of an interrupted rotation, and flags rows
+    /// whose secret is missing. Only accounts named in the journal are touched, so this is cheap
+    /// when the last run ended cleanly (and then never touches the keychain).
+    pub fn reconcile(&mut self) -> Result<ReconcileReport> {
+        let mut report = ReconcileReport::default();
+        if journal::pending(&self.conn)?.is_empty() {
+            return Ok(report);
+        }
+        let _lock = self.write_lock()?;
+        let now = Utc::now();
+        let mut pending = journal::pending(&self.conn)?;
+        // Interrupted rotations first: the old secret may be needed to restore the main account.
+        pending.sort_by_key(|(account, _)| !account.ends_with(PREVIOUS_SUFFIX));
+        for (account, token_id) in pending {
+            let row = tokens::by_id(&self.conn, &token_id, now)?
+                .filter(|t| t.status != Status::Deleted && t.storage == Storage::Keychain);
+            let holds = |secret: &Option<SecretString>, t: &Token| {
+                secret
+                    .as_ref()
+                    .is_some_and(|s| Fingerprint::of(s).matches(&t.fingerprint))
+            };
+            if account.ends_with(PREVIOUS_SUFFIX) {
+                if let Some(t) = &row {
+                    let main = self.secrets.get(&token_id)?;
+                    let previous = self.secrets.get(&account)?;
+                    if !holds(&main, t) && holds(&previous, t) {
+                        let previous = previous.expect("holds() saw a secret");
+                        self.secrets.set(&token_id, &previous)?;
+                        report.repaired += 1;
+                    }
+                }
+                self.secrets.delete(&account)?;
+            } else {
+                let secret = self.secrets.get(&account)?;
+                match &row {
+                    None => {
+                        if secret.is_some() {
+                            self.secrets.delete(&account)?;
+                            report.orphans_removed += 1;
+                        }
+                    }
+                    Some(t) if holds(&secret, t) => {
+                        if t.secret_missing {
+                            tokens::set_secret_missing(&self.conn, &t.id, false)?;
+                        }
+                    }
+                    Some(t) => {
+                        // The keychain holds nothing, or a value this row never recorded.
+                        if secret.is_some() {
+                            self.secrets.delete(&account)?;
+                            report.orphans_removed += 1;
+                        }
+                        tokens::set_secret_missing(&self.conn, &t.id, true)?;
+                        report.flagged_missing += 1;
+                    }
+                }
+            }
+            journal::finish(&self.conn, &[account.as_str()])?;
+        }
+        Ok(report)
+    }
+
     pub fn services(&self) -> Result<Vec<Service>> {
-        todo!()
+        services::all(&self.conn)
     }
-    pub fn upsert_service(&mut self, _s: Service) -> Result<Service> {
-        todo!()
+
+    /// Adds a service or changes an existing one (matched by name, case-insensitively).
+    pub fn upsert_service(&mut self, s: Service) -> Result<Service> {
+        let name = validate::service_name(&s.name)?;
+        let service = Service {
+            name: services::by_name(&self.conn, &name)?
+                .map(|existing| existing.name)
+                .unwrap_or(name),
+            auth_header: validate::auth_header(&s.auth_header)?,
+            token_prefix: match s.token_prefix.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(p) => {
+                    token_format::validate_prefix(p)?;
+                    Some(p.to_string())
+                }
+            },
+            base_url: s
+                .base_url
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty()),
+            max_active: s.max_active,
+        };
+        if service.max_active == Some(0) {
+            return Err(Error::invalid(
+                "A service must allow at least one active token; leave the limit empty for no limit",
+            ));
+        }
+        let tx = store::write_tx(&self.conn)?;
+        services::upsert(&tx, &service)?;
+        tx.commit()?;
+        Ok(service)
     }
-    pub fn generate(&mut self, _req: GenerateRequest) -> Result<IssuedToken> {
-        todo!()
+
+    /// Makes a new random token. It is returned once; unless `keep` is set only its SHA-256 is stored.
+    pub fn generate(&mut self, req: GenerateRequest) -> Result<IssuedToken> {
+        let now = Utc::now();
+        let name = validate::name(&req.name)?;
+        let description = validate::description(&req.description)?;
+        let scopes = validate::scopes(&req.scopes)?;
+        let expires_at = validate::expiry(req.expires_at, now)?;
+        let _lock = self.write_lock()?;
+        self.ensure_name_free(&name, None, now)?;
+        let service = self.resolve_service(req.service.as_deref(), true)?;
+        self.ensure_service_has_room(service.as_ref(), None, now)?;
+        let prefix = service
+            .as_ref()
+            .and_then(|s| s.token_prefix.clone())
+            .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
+
+        // 190 random bits never collide in practice; the check keeps the promise anyway.
+        let (secret, fingerprint) = loop {
+            let secret = token_format::generate(&prefix)?;
+            let fingerprint = Fingerprint::of(&secret);
+            if tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)?.is_none() {
+                break (secret, fingerprint);
+            }
+        };
+        let storage = if req.keep {
+            Storage::Keychain
+        } else {
+            Storage::HashOnly
+        };
+        let token = self.new_token(NewToken {
+            name,
+            description,
+            service: service.map(|s| s.name),
+            origin: Origin::Generated,
+            storage,
+            scopes,
+            fingerprint,
+            hint: hint_for(&secret),
+            expires_at,
+            now,
+        });
+        self.store_new(
+            &token,
+            storage == Storage::Keychain,
+            &secret,
+            EventKind::Created,
+        )?;
+        Ok(IssuedToken { token, secret })
     }
-    pub fn import(&mut self, _req: ImportRequest) -> Result<Token> {
-        todo!()
+
+    /// Stores a key the user already has, in the keychain. Refuses a key that is already stored.
+    pub fn import(&mut self, req: ImportRequest) -> Result<Token> {
+        let now = Utc::now();
+        let name = validate::name(&req.name)?;
+        let description = validate::description(&req.description)?;
+        let scopes = validate::scopes(&req.scopes)?;
+        let expires_at = validate::expiry(req.expires_at, now)?;
+        let secret = validate::imported_secret(&req.secret)?;
+        let fingerprint = Fingerprint::of(&secret);
+        let _lock = self.write_lock()?;
+        self.ensure_name_free(&name, None, now)?;
+        self.ensure_secret_new(&fingerprint, None, now)?;
+        let service = self.resolve_service(req.service.as_deref(), true)?;
+        self.ensure_service_has_room(service.as_ref(), None, now)?;
+        let token = self.new_token(NewToken {
+            name,
+            description,
+            service: service.map(|s| s.name),
+            origin: Origin::Imported,
+            storage: Storage::Keychain,
+            scopes,
+            fingerprint,
+            hint: hint_for(&secret),
+            expires_at,
+            now,
+        });
+        self.store_new(&token, true, &secret, EventKind::Imported)?;
+        Ok(token)
     }
-    /// Never touches the keychain.
-    pub fn list(&self, _q: &ListQuery) -> Result<Vec<Token>> {
-        todo!()
+
+    /// Filtered, sorted token summaries. Reads SQLite only; never touches the keychain.
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<Token>> {
+        tokens::list(&self.conn, q, Utc::now())
     }
-    pub fn summary(&self, _warning_days: u32) -> Result<Summary> {
-        todo!()
+
+    /// Counts for the dashboard's summary strip.
+    pub fn summary(&self, warning_days: u32) -> Result<Summary> {
+        tokens::summary(&self.conn, warning_days, Utc::now())
     }
-    /// `which` is a token id or a name (case-insensitive).
-    pub fn show(&self, _which: &str) -> Result<TokenDetails> {
-        todo!()
+
+    /// One token's metadata, service and activity. `which` is a token id or a name.
+    pub fn show(&self, which: &str) -> Result<TokenDetails> {
+        let token = self.find(which, Utc::now())?;
+        let service = match &token.service {
+            Some(name) => services::by_name(&self.conn, name)?,
+            None => None,
+        };
+        let events = events::for_token(&self.conn, &token.id)?;
+        Ok(TokenDetails {
+            token,
+            service,
+            events,
+        })
     }
-    pub fn reveal(&mut self, _which: &str, _why: Access) -> Result<SecretString> {
-        todo!()
+
+    /// Reads a kept secret from the keychain, recording why (revealed or copied).
+    pub fn reveal(&mut self, which: &str, why: Access) -> Result<SecretString> {
+        let now = Utc::now();
+        let token = self.find_live(which, now)?;
+        if token.storage == Storage::HashOnly {
+            return Err(Error::Conflict(format!(
+                "'{}' is hash-only: Tokenkeeper kept only its SHA-256 fingerprint, so the token \
+                 cannot be shown again. Rotate it to issue a new value",
+                token.name
+            )));
+        }
+        let secret = self.secrets.get(&token.id)?;
+        let Some(secret) = secret.filter(|s| Fingerprint::of(s).matches(&token.fingerprint)) else {
+            tokens::set_secret_missing(&self.conn, &token.id, true)?;
+            return Err(Error::SecretMissing(format!(
+                "The keychain ({}) has no secret for '{}' matching what Tokenkeeper recorded. \
+                 If you still have the key, rotate the token and paste it; otherwise delete the token",
+                self.secrets.backend(),
+                token.name
+            )));
+        };
+        let kind = match why {
+            Access::Revealed => EventKind::Revealed,
+            Access::Copied => EventKind::Copied,
+        };
+        let tx = store::write_tx(&self.conn)?;
+        tokens::touch_last_used(&tx, &token.id, now)?;
+        events::append(&tx, &token.id, now, &self.actor(), kind, None)?;
+        tx.commit()?;
+        Ok(secret)
     }
-    pub fn edit(&mut self, _which: &str, _edit: TokenEdit) -> Result<Token> {
-        todo!()
+
+    /// Changes name, description, service, scopes or expiry.
+    pub fn edit(&mut self, which: &str, edit: TokenEdit) -> Result<Token> {
+        let now = Utc::now();
+        let _lock = self.write_lock()?;
+        let mut token = self.find_live(which, now)?;
+        let mut changed: Vec<&str> = Vec::new();
+        if let Some(name) = &edit.name {
+            let name = validate::name(name)?;
+            if name != token.name {
+                self.ensure_name_free(&name, Some(&token.id), now)?;
+                token.name = name;
+                changed.push("name");
+            }
+        }
+        if let Some(description) = &edit.description {
+            let description = validate::description(description)?;
+            if description != token.description {
+                token.description = description;
+                changed.push("description");
+            }
+        }
+        if let Some(service) = &edit.service {
+            let service = self.resolve_service(service.as_deref(), true)?;
+            let name = service.as_ref().map(|s| s.name.clone());
+            if name != token.service {
+                if token.state == TokenState::Active {
+                    self.ensure_service_has_room(service.as_ref(), Some(&token.id), now)?;
+                }
+                token.service = name;
+                changed.push("service");
+            }
+        }
+        if let Some(scopes) = &edit.scopes {
+            let scopes = validate::scopes(scopes)?;
+            if scopes != token.scopes {
+                token.scopes = scopes;
+                changed.push("scopes");
+            }
+        }
+        if let Some(expires_at) = edit.expires_at {
+            let expires_at = validate::expiry(expires_at, now)?;
+            if expires_at != token.expires_at {
+                token.expires_at = expires_at;
+                changed.push("expiry");
+            }
+        }
+        if changed.is_empty() {
+            return Ok(token);
+        }
+        token.updated_at = now;
+        token.state = TokenState::derive(token.status, token.expires_at, now);
+        let tx = store::write_tx(&self.conn)?;
+        tokens::upsert(&tx, &token)?;
+        let detail = changed.join(", ");
+        events::append(
+            &tx,
+            &token.id,
+            now,
+            &self.actor(),
+            EventKind::Edited,
+            Some(&detail),
+        )?;
+        tx.commit()?;
+        Ok(token)
     }
-    pub fn set_enabled(&mut self, _which: &str, _enabled: bool) -> Result<Token> {
-        todo!()
+
+    /// Enables or disables a token. A disabled token fails verification but keeps its secret.
+    pub fn set_enabled(&mut self, which: &str, enabled: bool) -> Result<Token> {
+        let now = Utc::now();
+        let _lock = self.write_lock()?;
+        let mut token = self.find_live(which, now)?;
+        let wanted = if enabled {
+            Status::Active
+        } else {
+            Status::Disabled
+        };
+        if token.status == wanted {
+            return Ok(token);
+        }
+        if enabled {
+            let service = self.resolve_service(token.service.as_deref(), false)?;
+            self.ensure_service_has_room(service.as_ref(), Some(&token.id), now)?;
+        }
+        token.status = wanted;
+        token.updated_at = now;
+        token.state = TokenState::derive(token.status, token.expires_at, now);
+        let kind = if enabled {
+            EventKind::Enabled
+        } else {
+            EventKind::Disabled
+        };
+        let tx = store::write_tx(&self.conn)?;
+        tokens::upsert(&tx, &token)?;
+        events::append(&tx, &token.id, now, &self.actor(), kind, None)?;
+        tx.commit()?;
+        Ok(token)
     }
-    pub fn rotate(&mut self, _which: &str, _req: RotateRequest) -> Result<Rotated> {
-        todo!()
+
+    /// Gives a token a new secret, keeping its record and settings. The old secret stops working
+    /// at once or after the grace period.
+    pub fn rotate(&mut self, which: &str, req: RotateRequest) -> Result<Rotated> {
+        let now = Utc::now();
+        let _lock = self.write_lock()?;
+        let mut token = self.find_live(which, now)?;
+        let (secret, issued) = match (token.origin, req.new_secret) {
+            (Origin::Generated, None) => {
+                let prefix = self
+                    .resolve_service(token.service.as_deref(), false)?
+                    .and_then(|s| s.token_prefix)
+                    .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
+                (token_format::generate(&prefix)?, true)
+            }
+            (Origin::Generated, Some(_)) => {
+                return Err(Error::invalid(format!(
+                    "'{}' was generated by Tokenkeeper, which makes its new value itself; \
+                     rotate it without supplying a key",
+                    token.name
+                )))
+            }
+            (Origin::Imported, Some(new)) => (validate::imported_secret(&new)?, false),
+            (Origin::Imported, None) => {
+                return Err(Error::invalid(format!(
+                    "'{}' is a key from its service: reset it there, then paste the new value",
+                    token.name
+                )))
+            }
+        };
+        let fingerprint = Fingerprint::of(&secret);
+        if fingerprint.matches(&token.fingerprint) {
+            return Err(Error::invalid(format!(
+                "The new value is the same as the current one for '{}'; paste the new key the \
+                 service issued",
+                token.name
+            )));
+        }
+        self.ensure_secret_new(&fingerprint, Some(&token.id), now)?;
+
+        let old_fingerprint = std::mem::replace(&mut token.fingerprint, fingerprint.to_string());
+        match req.grace.duration() {
+            Some(grace) => {
+                token.previous_fingerprint = Some(old_fingerprint);
+                token.previous_valid_until = Some(now + grace);
+            }
+            None => {
+                token.previous_fingerprint = None;
+                token.previous_valid_until = None;
+            }
+        }
+        token.hint = hint_for(&secret);
+        token.rotated_at = Some(now);
+        token.updated_at = now;
+        token.secret_missing = false;
+        let detail = format!("grace {}", req.grace.label());
+        let actor = self.actor();
+        let write_row = |tx: &rusqlite::Transaction<'_>| -> Result<()> {
+            tokens::upsert(tx, &token)?;
+            events::append(
+                tx,
+                &token.id,
+                now,
+                &actor,
+                EventKind::Rotated,
+                Some(&detail),
+            )
+        };
+
+        if token.storage == Storage::Keychain {
+            let previous_account = format!("{}{PREVIOUS_SUFFIX}", token.id);
+            journal::begin(&self.conn, &token.id, &[&token.id, &previous_account], now)?;
+            let result = (|| {
+                let old = self.secrets.get(&token.id)?;
+                if let Some(old) = &old {
+                    self.secrets.set(&previous_account, old)?;
+                }
+                self.secrets.set(&token.id, &secret)?;
+                let committed = (|| {
+                    let tx = store::write_tx(&self.conn)?;
+                    write_row(&tx)?;
+                    journal::finish(&tx, &[&token.id])?;
+                    tx.commit()?;
+                    Ok(())
+                })();
+                if let Err(e) = committed {
+                    match &old {
+                        Some(old) => self.secrets.set(&token.id, old)?,
+                        None => {
+                            self.secrets.delete(&token.id)?;
+                        }
+                    }
+                    return Err(e);
+                }
+                Ok(())
+            })();
+            // The old value is no longer needed whichever way it went.
+            if self.secrets.delete(&previous_account).is_ok() {
+                let _ = journal::finish(&self.conn, &[&previous_account]);
+            }
+            match result {
+                Ok(()) => {}
+                Err(e) => {
+                    let _ = journal::finish(&self.conn, &[&token.id]);
+                    return Err(e);
+                }
+            }
+        } else {
+            let tx = store::write_tx(&self.conn)?;
+            write_row(&tx)?;
+            tx.commit()?;
+        }
+        token.state = TokenState::derive(token.status, token.expires_at, now);
+        Ok(Rotated {
+            secret: issued.then_some(secret),
+            token,
+        })
     }
-    pub fn delete(&mut self, _which: &str) -> Result<Token> {
-        todo!()
+
+    /// Deletes a token for good: the secret is destroyed and the row stays as a tombstone.
+    pub fn delete(&mut self, which: &str) -> Result<Token> {
+        let now = Utc::now();
+        let _lock = self.write_lock()?;
+        let mut token = self.find_live(which, now)?;
+        token.status = Status::Deleted;
+        token.state = TokenState::Deleted;
+        token.deleted_at = Some(now);
+        token.updated_at = now;
+        token.previous_fingerprint = None;
+        token.previous_valid_until = None;
+        let actor = self.actor();
+        if token.storage == Storage::Keychain {
+            // Reach the keychain before changing anything, so an unreachable one changes nothing.
+            self.secrets.get(&token.id)?;
+            journal::begin(&self.conn, &token.id, &[&token.id], now)?;
+            let tx = store::write_tx(&self.conn);
+            let committed = tx.and_then(|tx| {
+                tokens::upsert(&tx, &token)?;
+                events::append(&tx, &token.id, now, &actor, EventKind::Deleted, None)?;
+                tx.commit()?;
+                Ok(())
+            });
+            if let Err(e) = committed {
+                let _ = journal::finish(&self.conn, &[&token.id]);
+                return Err(e);
+            }
+            // The tombstone is committed; if the keychain fails now, the journal entry makes the
+            // next open remove the secret.
+            if self.secrets.delete(&token.id).is_ok() {
+                journal::finish(&self.conn, &[&token.id])?;
+            }
+        } else {
+            let tx = store::write_tx(&self.conn)?;
+            tokens::upsert(&tx, &token)?;
+            events::append(&tx, &token.id, now, &actor, EventKind::Deleted, None)?;
+            tx.commit()?;
+        }
+        Ok(token)
     }
-    pub fn verify(&mut self, _presented: &SecretString) -> Result<Verification> {
-        todo!()
+
+    /// Answers whether a presented token is active, disabled, expired or unknown. The previous
+    /// secret of a rotated token counts within its grace period. Records `last_used_at`.
+    pub fn verify(&mut self, presented: &SecretString) -> Result<Verification> {
+        let now = Utc::now();
+        let presented = validate::presented(presented)?;
+        let fingerprint = Fingerprint::of(&presented);
+        let (token, via_grace_period) =
+            match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
+                Some(t) => (Some(t), false),
+                None => (
+                    tokens::live_by_previous_fingerprint(&self.conn, fingerprint.as_str(), now)?,
+                    true,
+                ),
+            };
+        let Some(token) = token else {
+            return Ok(Verification {
+                status: VerifyStatus::Unknown,
+                token_id: None,
+                name: None,
+                scopes: Vec::new(),
+                via_grace_period: false,
+            });
+        };
+        let status = match token.state {
+            TokenState::Active => VerifyStatus::Active,
+            TokenState::Disabled => VerifyStatus::Disabled,
+            TokenState::Expired => VerifyStatus::Expired,
+            TokenState::Deleted => VerifyStatus::Unknown,
+        };
+        let tx = store::write_tx(&self.conn)?;
+        if status == VerifyStatus::Active {
+            tokens::touch_last_used(&tx, &token.id, now)?;
+        }
+        let detail = format!(
+            "{}{}",
+            token.state,
+            if via_grace_period {
+                " (previous secret, in grace period)"
+            } else {
+                ""
+            }
+        );
+        events::append(
+            &tx,
+            &token.id,
+            now,
+            &self.actor(),
+            EventKind::Verified,
+            Some(&detail),
+        )?;
+        tx.commit()?;
+        Ok(Verification {
+            status,
+            token_id: Some(token.id),
+            name: Some(token.name),
+            scopes: token.scopes,
+            via_grace_period,
+        })
     }
+
+    // ----- internals -----
+
+    /// The display name recorded as the actor of events.
+    fn actor(&self) -> String {
+        meta::get(&self.conn, "display_name")
+            .ok()
+            .flatten()
+            .unwrap_or_else(default_display_name)
+    }
+
+    fn write_lock(&self) -> Result<WriteLock> {
+        let path = self.dir.join(LOCK_FILE);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(WriteLock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(StdDuration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Storage(format!(
+                        "another Tokenkeeper process has been writing to {} for over {} s \
+                         (perhaps waiting on a keychain prompt); finish or close it and try again",
+                        self.dir.display(),
+                        LOCK_WAIT.as_secs()
+                    )))
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::storage(
+                        &format!("could not lock {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A token by id (any status) or by name (live tokens, case-insensitive).
+    fn find(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
+        let which = which.trim();
+        if let Some(t) = tokens::by_id(&self.conn, which, now)? {
+            return Ok(t);
+        }
+        if let Some(t) = tokens::live_by_name(&self.conn, which, now)? {
+            return Ok(t);
+        }
+        Err(Error::NotFound(format!(
+            "No token is named '{which}' and none has that id; check the name in the token list"
+        )))
+    }
+
+    /// Like [`Self::find`], refusing deleted tokens.
+    fn find_live(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
+        let token = self.find(which, now)?;
+        if token.status == Status::Deleted {
+            return Err(Error::Conflict(format!(
+                "'{}' was deleted, and deleted tokens cannot be used or changed; add or generate a new one",
+                token.name
+            )));
+        }
+        Ok(token)
+    }
+
+    fn ensure_name_free(&self, name: &str, except: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+        match tokens::live_by_name(&self.conn, name, now)? {
+            Some(t) if Some(t.id.as_str()) != except => Err(Error::Duplicate(format!(
+                "A token named '{}' already exists (names are compared without case); choose another name",
+                t.name
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn ensure_secret_new(
+        &self,
+        fingerprint: &Fingerprint,
+        except: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
+            Some(t) if Some(t.id.as_str()) != except => Err(Error::Duplicate(format!(
+                "This key is already stored as '{}'; use that token instead of adding it twice",
+                t.name
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The named service; an unknown name is created with a Bearer header when `create` is set.
+    fn resolve_service(&self, name: Option<&str>, create: bool) -> Result<Option<Service>> {
+        let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        let name = validate::service_name(name)?;
+        if let Some(s) = services::by_name(&self.conn, &name)? {
+            return Ok(Some(s));
+        }
+        if !create {
+            return Ok(None);
+        }
+        let service = Service {
+            name,
+            auth_header: "Authorization: Bearer {token}".into(),
+            token_prefix: None,
+            base_url: None,
+            max_active: None,
+        };
+        let tx = store::write_tx(&self.conn)?;
+        services::upsert(&tx, &service)?;
+        tx.commit()?;
+        Ok(Some(service))
+    }
+
+    /// Refuses a new active token when the service allows no more (NocoDB allows one per user).
+    fn ensure_service_has_room(
+        &self,
+        service: Option<&Service>,
+        except: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(service) = service else {
+            return Ok(());
+        };
+        let Some(max) = service.max_active else {
+            return Ok(());
+        };
+        let active = tokens::active_names_for_service(&self.conn, &service.name, except, now)?;
+        if active.len() >= max as usize {
+            return Err(Error::Conflict(format!(
+                "{} allows only {max} active token{} and '{}' is active; disable or delete it first",
+                service.name,
+                if max == 1 { "" } else { "s" },
+                active.join("', '")
+            )));
+        }
+        Ok(())
+    }
+
+    fn new_token(&self, n: NewToken) -> Token {
+        Token {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: n.name,
+            description: n.description,
+            service: n.service,
+            origin: n.origin,
+            storage: n.storage,
+            scopes: n.scopes,
+            status: Status::Active,
+            state: TokenState::derive(Status::Active, n.expires_at, n.now),
+            fingerprint: n.fingerprint.to_string(),
+            hint: n.hint,
+            created_at: n.now,
+            created_by: self.actor(),
+            updated_at: n.now,
+            last_used_at: None,
+            expires_at: n.expires_at,
+            rotated_at: None,
+            deleted_at: None,
+            previous_fingerprint: None,
+            previous_valid_until: None,
+            secret_missing: false,
+        }
+    }
+
+    /// Records a new token: keychain first (when kept), then one SQLite transaction; the keychain
+    /// write is undone if the transaction fails.
+    fn store_new(
+        &mut self,
+        token: &Token,
+        keep_secret: bool,
+        secret: &SecretString,
+        kind: EventKind,
+    ) -> Result<()> {
+        let actor = self.actor();
+        let detail = match token.storage {
+            Storage::Keychain => "kept in keychain",
+            Storage::HashOnly => "hash only",
+        };
+        let commit = |conn: &Connection| -> Result<()> {
+            let tx = store::write_tx(conn)?;
+            tokens::upsert(&tx, token)?;
+            events::append(&tx, &token.id, token.created_at, &actor, kind, Some(detail))?;
+            journal::finish(&tx, &[&token.id])?;
+            tx.commit()?;
+            Ok(())
+        };
+        if !keep_secret {
+            return commit(&self.conn);
+        }
+        journal::begin(&self.conn, &token.id, &[&token.id], token.created_at)?;
+        if let Err(e) = self.secrets.set(&token.id, secret) {
+            let _ = journal::finish(&self.conn, &[&token.id]);
+            return Err(e);
+        }
+        if let Err(e) = commit(&self.conn) {
+            // Undo the keychain write; if even that fails, the journal entry makes the next
+            // open remove it.
+            if self.secrets.delete(&token.id).is_ok() {
+                let _ = journal::finish(&self.conn, &[&token.id]);
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
+struct NewToken {
+    name: String,
+    description: String,
+    service: Option<String>,
+    origin: Origin,
+    storage: Storage,
+    scopes: Vec<String>,
+    fingerprint: Fingerprint,
+    hint: String,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+}
+
+/// The keychain service name secrets of a vault are filed under.
+fn keychain_service(vault_id: &str) -> String {
+    format!("tokenkeeper:{vault_id}")
+}
+
+/// The OS user, as the default display name.
+fn default_display_name() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "me".to_string())
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::storage(&format!("could not protect {}", dir.display()), e))?;
+    }
+    Ok(())
 }

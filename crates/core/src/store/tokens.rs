@@ -1,0 +1,276 @@
+//! SQL for the `tokens` table: one row per token, deleted ones kept as tombstones.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{named_params, params_from_iter, Connection, OptionalExtension, Row};
+
+use super::{parse_ts, parse_ts_opt, ts, ts_opt};
+use crate::error::Result;
+use crate::model::{ListQuery, SortKey, Summary, Token, TokenState};
+
+const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, status, \
+    fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, rotated_at, \
+    deleted_at, previous_fingerprint, previous_valid_until, secret_missing";
+
+fn from_row(row: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Token> {
+    let text_enum = |i: usize| -> rusqlite::Result<String> { row.get(i) };
+    let parse_err = |i: usize, e: crate::Error| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let status = text_enum(7)?.parse().map_err(|e| parse_err(7, e))?;
+    let expires_at = parse_ts_opt(row.get(14)?)?;
+    let scopes: String = row.get(6)?;
+    Ok(Token {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        service: row.get(3)?,
+        origin: text_enum(4)?.parse().map_err(|e| parse_err(4, e))?,
+        storage: text_enum(5)?.parse().map_err(|e| parse_err(5, e))?,
+        scopes: serde_json::from_str(&scopes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+        })?,
+        status,
+        state: TokenState::derive(status, expires_at, now),
+        fingerprint: row.get(8)?,
+        hint: row.get(9)?,
+        created_at: parse_ts(&row.get::<_, String>(10)?)?,
+        created_by: row.get(11)?,
+        updated_at: parse_ts(&row.get::<_, String>(12)?)?,
+        last_used_at: parse_ts_opt(row.get(13)?)?,
+        expires_at,
+        rotated_at: parse_ts_opt(row.get(15)?)?,
+        deleted_at: parse_ts_opt(row.get(16)?)?,
+        previous_fingerprint: row.get(17)?,
+        previous_valid_until: parse_ts_opt(row.get(18)?)?,
+        secret_missing: row.get(19)?,
+    })
+}
+
+/// Inserts a new row, or replaces every column of an existing one.
+pub(crate) fn upsert(conn: &Connection, t: &Token) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO tokens (id, name, name_key, description, service, origin, storage, scopes, \
+         status, fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, \
+         rotated_at, deleted_at, previous_fingerprint, previous_valid_until, secret_missing) \
+         VALUES (:id, :name, :name_key, :description, :service, :origin, :storage, :scopes, \
+         :status, :fingerprint, :hint, :created_at, :created_by, :updated_at, :last_used_at, \
+         :expires_at, :rotated_at, :deleted_at, :previous_fingerprint, :previous_valid_until, \
+         :secret_missing) \
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, \
+         description = excluded.description, service = excluded.service, \
+         origin = excluded.origin, storage = excluded.storage, scopes = excluded.scopes, \
+         status = excluded.status, fingerprint = excluded.fingerprint, hint = excluded.hint, \
+         created_at = excluded.created_at, created_by = excluded.created_by, \
+         updated_at = excluded.updated_at, last_used_at = excluded.last_used_at, \
+         expires_at = excluded.expires_at, rotated_at = excluded.rotated_at, \
+         deleted_at = excluded.deleted_at, previous_fingerprint = excluded.previous_fingerprint, \
+         previous_valid_until = excluded.previous_valid_until, \
+         secret_missing = excluded.secret_missing",
+    )?
+    .execute(named_params! {
+        ":id": t.id,
+        ":name": t.name,
+        ":name_key": name_key(&t.name),
+        ":description": t.description,
+        ":service": t.service,
+        ":origin": t.origin.as_str(),
+        ":storage": t.storage.as_str(),
+        ":scopes": serde_json::to_string(&t.scopes).expect("a list of strings serializes"),
+        ":status": t.status.as_str(),
+        ":fingerprint": t.fingerprint,
+        ":hint": t.hint,
+        ":created_at": ts(t.created_at),
+        ":created_by": t.created_by,
+        ":updated_at": ts(t.updated_at),
+        ":last_used_at": ts_opt(t.last_used_at),
+        ":expires_at": ts_opt(t.expires_at),
+        ":rotated_at": ts_opt(t.rotated_at),
+        ":deleted_at": ts_opt(t.deleted_at),
+        ":previous_fingerprint": t.previous_fingerprint,
+        ":previous_valid_until": ts_opt(t.previous_valid_until),
+        ":secret_missing": t.secret_missing,
+    })?;
+    Ok(())
+}
+
+/// The case-insensitive form names are compared by.
+pub(crate) fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub(crate) fn by_id(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<Option<Token>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM tokens WHERE id = ?1"))?
+        .query_row([id], |r| from_row(r, now))
+        .optional()?)
+}
+
+/// The live (not deleted) token with this name, compared case-insensitively.
+pub(crate) fn live_by_name(
+    conn: &Connection,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Token>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tokens WHERE name_key = ?1 AND status != 'deleted'"
+        ))?
+        .query_row([name_key(name)], |r| from_row(r, now))
+        .optional()?)
+}
+
+/// The live token whose current secret has this fingerprint.
+pub(crate) fn live_by_fingerprint(
+    conn: &Connection,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Token>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tokens WHERE fingerprint = ?1 AND status != 'deleted'"
+        ))?
+        .query_row([fingerprint], |r| from_row(r, now))
+        .optional()?)
+}
+
+/// The live token whose previous secret has this fingerprint and is still inside its grace period.
+pub(crate) fn live_by_previous_fingerprint(
+    conn: &Connection,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Token>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM tokens WHERE previous_fingerprint = ?1 \
+             AND status != 'deleted' AND previous_valid_until > ?2"
+        ))?
+        .query_row([fingerprint, &ts(now)], |r| from_row(r, now))
+        .optional()?)
+}
+
+/// Active (not expired) tokens of a service, other than `except`.
+pub(crate) fn active_names_for_service(
+    conn: &Connection,
+    service: &str,
+    except: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name FROM tokens WHERE service = ?1 COLLATE NOCASE AND status = 'active' \
+         AND (expires_at IS NULL OR expires_at > ?2) AND id != ?3 ORDER BY name_key",
+    )?;
+    let names = stmt
+        .query_map(
+            rusqlite::params![service, ts(now), except.unwrap_or("")],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
+}
+
+/// Updates only the usage time, for reveal, copy and verify.
+pub(crate) fn touch_last_used(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE id = ?1")?
+        .execute([id, &ts(now)])?;
+    Ok(())
+}
+
+pub(crate) fn set_secret_missing(conn: &Connection, id: &str, missing: bool) -> Result<()> {
+    conn.prepare_cached("UPDATE tokens SET secret_missing = ?2 WHERE id = ?1")?
+        .execute(rusqlite::params![id, missing])?;
+    Ok(())
+}
+
+/// Filtered, sorted summaries. Reads SQLite only.
+pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Result<Vec<Token>> {
+    let now_s = ts(now);
+    let mut sql = format!("SELECT {COLUMNS} FROM tokens WHERE 1 = 1");
+    let mut args: Vec<String> = Vec::new();
+    let arg = |v: String, args: &mut Vec<String>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    match q.state {
+        None => sql.push_str(" AND status != 'deleted'"),
+        Some(TokenState::Active) => {
+            let p = arg(now_s.clone(), &mut args);
+            sql.push_str(&format!(
+                " AND status = 'active' AND (expires_at IS NULL OR expires_at > {p})"
+            ));
+        }
+        Some(TokenState::Expired) => {
+            let p = arg(now_s.clone(), &mut args);
+            sql.push_str(&format!(" AND status = 'active' AND expires_at <= {p}"));
+        }
+        Some(TokenState::Disabled) => sql.push_str(" AND status = 'disabled'"),
+        Some(TokenState::Deleted) => sql.push_str(" AND status = 'deleted'"),
+    }
+    if let Some(service) = q.service.as_deref().filter(|s| !s.trim().is_empty()) {
+        let p = arg(service.trim().to_string(), &mut args);
+        sql.push_str(&format!(" AND service = {p} COLLATE NOCASE"));
+    }
+    if let Some(scope) = q.scope.as_deref().filter(|s| !s.trim().is_empty()) {
+        let p = arg(scope.trim().to_string(), &mut args);
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM json_each(tokens.scopes) WHERE json_each.value = {p})"
+        ));
+    }
+    if let Some(text) = q.text.as_deref().filter(|s| !s.trim().is_empty()) {
+        let escaped = text
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = arg(format!("%{escaped}%"), &mut args);
+        sql.push_str(&format!(
+            " AND (name LIKE {p} ESCAPE '\\' OR description LIKE {p} ESCAPE '\\' \
+             OR ifnull(service, '') LIKE {p} ESCAPE '\\' OR hint LIKE {p} ESCAPE '\\' \
+             OR scopes LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(days) = q.expiring_within_days {
+        let a = arg(now_s.clone(), &mut args);
+        let b = arg(ts(now + Duration::days(i64::from(days))), &mut args);
+        sql.push_str(&format!(
+            " AND status = 'active' AND expires_at > {a} AND expires_at <= {b}"
+        ));
+    }
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let order = match q.sort {
+        SortKey::Name => format!("name_key {dir}"),
+        SortKey::Created => format!("created_at {dir}"),
+        SortKey::LastUsed => format!("last_used_at IS NULL, last_used_at {dir}"),
+        SortKey::Expires => format!("expires_at IS NULL, expires_at {dir}"),
+        SortKey::Status => format!("status {dir}"),
+        SortKey::Service => format!("service IS NULL, service COLLATE NOCASE {dir}"),
+    };
+    sql.push_str(&format!(" ORDER BY {order}, name_key ASC, id ASC"));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args.iter()), |r| from_row(r, now))?
+        .collect::<rusqlite::Result<Vec<Token>>>()?;
+    Ok(rows)
+}
+
+/// Counts for the summary strip.
+pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) -> Result<Summary> {
+    let soon = ts(now + Duration::days(i64::from(warning_days)));
+    let now = ts(now);
+    Ok(conn.query_row(
+        "SELECT \
+           count(*) FILTER (WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?1)), \
+           count(*) FILTER (WHERE status = 'disabled'), \
+           count(*) FILTER (WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2), \
+           count(*) FILTER (WHERE status = 'active' AND expires_at <= ?1) \
+         FROM tokens",
+        [&now, &soon],
+        |r| {
+            Ok(Summary {
+                active: r.get(0)?,
+                disabled: r.get(1)?,
+                expiring_soon: r.get(2)?,
+                expired: r.get(3)?,
+            })
+        },
+    )?)
+}

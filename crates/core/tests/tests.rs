@@ -1,0 +1,16 @@
+//! Integration tests of tokenkeeper-core. Each submodule says what it covers.
+
+mod util;
+
+// The token format against the committed test vectors (docs/token-format.md).
+mod token_format;
+// Every lifecycle operation, as a user sees it (in-memory secret store).
+mod lifecycle;
+// Bad input: a clear message and no change.
+mod bad_input;
+// Keychain first, then SQLite; undo on failure; reconciliation after a crash.
+mod consistency;
+// No secret in the SQLite files, Debug output or errors (real keychain).
+mod at_rest;
+// The real OS keychain through Secret Service.
+mod keychain;

@@ -1,0 +1,116 @@
+//! Shared helpers for the core's integration tests: temporary data directories and vaults.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+use tempfile::TempDir;
+use tokenkeeper_core::*;
+
+/// A vault in a fresh temporary directory over the in-memory secret store (logic tests only).
+pub struct MemVault {
+    pub dir: TempDir,
+    pub vault: Vault,
+    pub secrets: Arc<MemoryStore>,
+}
+
+pub fn mem_vault() -> MemVault {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let vault = open_mem(dir.path(), &secrets);
+    MemVault {
+        dir,
+        vault,
+        secrets,
+    }
+}
+
+pub fn open_mem(dir: &Path, secrets: &Arc<MemoryStore>) -> Vault {
+    let s = secrets.clone();
+    Vault::open_with_store(dir, move |_| Box::new(s)).unwrap()
+}
+
+/// A vault in a fresh temporary directory over the real OS keychain (Secret Service in CI).
+pub fn keychain_vault() -> (TempDir, Vault) {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(dir.path()).unwrap_or_else(|e| panic!("open: {e}"));
+    (dir, vault)
+}
+
+pub fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_string())
+}
+
+pub fn import_req(name: &str, key: &str) -> ImportRequest {
+    ImportRequest {
+        name: name.into(),
+        description: String::new(),
+        service: None,
+        scopes: vec![],
+        expires_at: None,
+        secret: secret(key),
+    }
+}
+
+pub fn gen_req(name: &str, keep: bool) -> GenerateRequest {
+    GenerateRequest {
+        name: name.into(),
+        keep,
+        ..Default::default()
+    }
+}
+
+/// Everything a user could observe about the vault's tokens, to prove an operation changed nothing.
+pub fn snapshot(v: &Vault) -> String {
+    let mut all = Vec::new();
+    for state in [None, Some(TokenState::Deleted)] {
+        let q = ListQuery {
+            state,
+            ..Default::default()
+        };
+        for t in v.list(&q).unwrap() {
+            let d = v.show(&t.id).unwrap();
+            all.push(serde_json::to_string(&d).unwrap());
+        }
+    }
+    all.join("\n")
+}
+
+/// Runs SQL straight on the vault's SQLite file, as a test fixture or a fault injector.
+pub fn sql(dir: &Path, statement: &str) {
+    let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
+    conn.execute_batch(statement).unwrap();
+}
+
+/// Makes the next SQLite write to `tokens` fail, as a full disk or I/O error would.
+pub fn fail_token_writes(dir: &Path) {
+    sql(
+        dir,
+        "CREATE TRIGGER fail_insert BEFORE INSERT ON tokens BEGIN SELECT RAISE(ABORT, 'injected failure'); END;
+         CREATE TRIGGER fail_update BEFORE UPDATE ON tokens BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    );
+}
+
+pub fn heal_token_writes(dir: &Path) {
+    sql(dir, "DROP TRIGGER fail_insert; DROP TRIGGER fail_update;");
+}
+
+/// `secret-tool lookup` against the real Secret Service: what a user would see outside Tokenkeeper.
+pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
+    let out = Command::new("secret-tool")
+        .args(["lookup", "service", service, "username", account])
+        .output()
+        .expect("secret-tool runs (package libsecret-tools)");
+    (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
+}
+
+/// Every item the real Secret Service holds under a keychain service name.
+pub fn secret_tool_count(service: &str) -> usize {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "service", service])
+        .output()
+        .expect("secret-tool runs (package libsecret-tools)");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    text.lines().filter(|l| l.starts_with("[/")).count()
+}
