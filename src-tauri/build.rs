@@ -1,3 +1,16 @@
+//! Build script: generates the Tauri context and the ACL for the app's own commands.
+//!
+//! Every IPC command the UI may call is listed in `APP_COMMANDS`. tauri-build then generates
+//! `allow-<command>`/`deny-<command>` permissions, and `capabilities/default.json` must grant
+//! each one explicitly. Once the list is non-empty, Tauri refuses any command not granted.
+
+/// The app's own commands (none yet; the dashboard task adds them here and in capabilities/).
+const APP_COMMANDS: &[&str] = &[];
+
 fn main() {
-    tauri_build::build()
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(APP_COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
 }
