@@ -1,1 +1,77 @@
-fn main() {}
+//! `tok`: parses the command line, opens the vault, runs one command, and turns any error into
+//! an exit code and a message, here and nowhere else.
+
+mod args;
+mod commands;
+mod expiry;
+mod output;
+mod secret_input;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokenkeeper_core::{default_data_dir, Error, Vault};
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => report(&err, json),
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let json = cli.json;
+    // `check` is offline: it must work without a data directory or a keychain.
+    if let Command::Check = cli.command {
+        return commands::check(json);
+    }
+    let mut vault = Vault::open(&default_data_dir()?)?;
+    match cli.command {
+        Command::List(a) => commands::list(&vault, a, json),
+        Command::Show { which } => commands::show(&vault, &which, json),
+        Command::Generate(a) => commands::generate(&mut vault, a, json),
+        Command::Add(a) => commands::add(&mut vault, a, json),
+        Command::Get { which } => commands::get(&mut vault, &which, json),
+        Command::Edit(a) => commands::edit(&mut vault, a, json),
+        Command::Enable { which } => commands::set_enabled(&mut vault, &which, true, json),
+        Command::Disable { which } => commands::set_enabled(&mut vault, &which, false, json),
+        Command::Rotate { which, grace } => commands::rotate(&mut vault, &which, &grace, json),
+        Command::Delete { which, yes } => commands::delete(&mut vault, &which, yes, json),
+        Command::Verify => commands::verify(&mut vault),
+        Command::Whoami => commands::whoami(&vault, json),
+        Command::Run(a) => commands::run(vault, a),
+        Command::Check => unreachable!("handled before the vault is opened"),
+    }
+}
+
+/// The exit code for each kind of core error (the table in `tok --help` and docs/cli.md).
+fn exit_code(kind: &str) -> u8 {
+    match kind {
+        "invalid_input" | "malformed_token" => 2,
+        "not_found" => 3,
+        "duplicate" | "conflict" => 4,
+        "keychain_unavailable" | "secret_missing" => 5,
+        // not_a_database, database_too_new, storage, and anything newer.
+        _ => 6,
+    }
+}
+
+/// Prints the error on stderr (`tok: message`, or the core's `{kind, message}` with --json)
+/// and returns its exit code. Core errors never carry secrets; neither do ours.
+fn report(err: &anyhow::Error, json: bool) -> ExitCode {
+    let (kind, message) = match err.downcast_ref::<Error>() {
+        Some(core) => (core.kind(), core.to_string()),
+        None => ("storage", format!("{err:#}")),
+    };
+    if json {
+        let wire = serde_json::json!({ "kind": kind, "message": message });
+        eprintln!("{wire}");
+    } else {
+        eprintln!("tok: {message}");
+    }
+    ExitCode::from(exit_code(kind))
+}

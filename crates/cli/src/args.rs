@@ -1,0 +1,270 @@
+//! The `tok` command line as clap sees it: every command, flag and help text, and nothing else.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use tokenkeeper_core::{SortKey, TokenState};
+
+/// The exit-code table, shown at the end of `tok --help` and kept in step with docs/cli.md.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a negative answer: `verify` found the token not active, `check` found it malformed,
+     or a confirmation was declined
+  2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry)
+  3  not found (no token with that name or id)
+  4  duplicate or conflict (name or secret already used; not possible in the token's state,
+     e.g. `get` of a hash-only token)
+  5  the OS keychain is unreachable, or a token's secret is missing from it
+  6  database or storage problem (not a Tokenkeeper database, written by a newer version,
+     disk or permission errors)
+`tok run` exits with the command's own exit code once the command has started.
+
+With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.
+The data directory is $TOKENKEEPER_HOME, or the platform's app-data directory.";
+
+const LONG_ABOUT: &str = "\
+tok: the Tokenkeeper command line, for people and scripts.
+
+Token metadata lives in SQLite in the data directory ($TOKENKEEPER_HOME, or the platform's \
+app-data directory); secrets live only in the OS keychain. Secrets are read from stdin or a \
+hidden prompt, never from the command line.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tok",
+    version,
+    about = "Tokenkeeper: keep, issue, verify and rotate API tokens",
+    long_about = LONG_ABOUT,
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Print machine-readable JSON (errors go to stderr as {"kind", "message"})
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List tokens (deleted ones only with --state deleted); never shows secrets
+    #[command(after_help = EXIT_CODES)]
+    List(ListArgs),
+    /// Show one token's metadata, activity and a usage snippet
+    #[command(after_help = EXIT_CODES)]
+    Show {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+    },
+    /// Generate a new token for one of your own APIs; the secret is printed once on stdout
+    #[command(after_help = EXIT_CODES)]
+    Generate(GenerateArgs),
+    /// Add a key you already have; the secret is read from stdin or a hidden prompt
+    #[command(after_help = EXIT_CODES)]
+    Add(AddArgs),
+    /// Print a token's secret on stdout (for scripts); keychain tokens only
+    #[command(after_help = EXIT_CODES)]
+    Get {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+    },
+    /// Change a token's name, description, service, scopes or expiry
+    #[command(after_help = EXIT_CODES)]
+    Edit(EditArgs),
+    /// Enable a disabled token
+    #[command(after_help = EXIT_CODES)]
+    Enable {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+    },
+    /// Disable a token: it fails verification but keeps its secret
+    #[command(after_help = EXIT_CODES)]
+    Disable {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+    },
+    /// Give a token a new secret; generated tokens print it once, imported keys read it from stdin
+    #[command(after_help = EXIT_CODES)]
+    Rotate {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+        /// How long the old secret keeps working: now, 1h, 24h or 7d
+        #[arg(long, default_value = "now", value_name = "now|1h|24h|7d")]
+        grace: String,
+    },
+    /// Delete a token for good: its secret is destroyed
+    #[command(after_help = EXIT_CODES)]
+    Delete {
+        /// Token name or id
+        #[arg(value_name = "NAME|ID")]
+        which: String,
+        /// Do not ask for confirmation (required when stdin is not a terminal)
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Verify a token read from stdin; prints JSON; exit 0 only when it is active
+    #[command(after_help = EXIT_CODES)]
+    Verify,
+    /// Check offline that a token read from stdin is well-formed (shape and checksum)
+    #[command(after_help = EXIT_CODES)]
+    Check,
+    /// Show who this install is: display name, vault id, keychain service, data directory
+    #[command(after_help = EXIT_CODES)]
+    Whoami,
+    /// Run a command with token secrets in its environment (never in its arguments)
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+}
+
+/// Token states `tok list --state` accepts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    Active,
+    Disabled,
+    Expired,
+    Deleted,
+}
+
+impl From<StateArg> for TokenState {
+    fn from(s: StateArg) -> Self {
+        match s {
+            StateArg::Active => TokenState::Active,
+            StateArg::Disabled => TokenState::Disabled,
+            StateArg::Expired => TokenState::Expired,
+            StateArg::Deleted => TokenState::Deleted,
+        }
+    }
+}
+
+/// Sort keys `tok list --sort` accepts.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    Name,
+    Created,
+    LastUsed,
+    Expires,
+    Status,
+    Service,
+}
+
+impl From<SortArg> for SortKey {
+    fn from(s: SortArg) -> Self {
+        match s {
+            SortArg::Name => SortKey::Name,
+            SortArg::Created => SortKey::Created,
+            SortArg::LastUsed => SortKey::LastUsed,
+            SortArg::Expires => SortKey::Expires,
+            SortArg::Status => SortKey::Status,
+            SortArg::Service => SortKey::Service,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only tokens in this state (default: all but deleted)
+    #[arg(long, value_enum)]
+    pub state: Option<StateArg>,
+    /// Only tokens of this service
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Only tokens with this scope
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// Case-insensitive match on name, description, service and hint
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only active tokens that expire within this many days
+    #[arg(long, value_name = "DAYS")]
+    pub expiring: Option<u32>,
+    /// Sort order
+    #[arg(long, value_enum, default_value = "name")]
+    pub sort: SortArg,
+    /// Sort descending
+    #[arg(long)]
+    pub desc: bool,
+}
+
+/// Fields shared by `generate` and `add`.
+#[derive(Debug, Args)]
+pub struct NewTokenArgs {
+    /// Name of the token (1-100 characters, unique, case-insensitive)
+    pub name: String,
+    /// Service the token belongs to (e.g. GitHub, NocoDB)
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// Free-text description
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub description: String,
+    /// A scope (repeat the flag, or separate with commas): read, write, billing:read, ...
+    #[arg(long = "scope", value_name = "SCOPE", value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// Expiry: 30d (days from now), 2027-01-31 (end of that day, local time), an RFC 3339 time, or never
+    #[arg(long, value_name = "WHEN", default_value = "never")]
+    pub expires: String,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub token: NewTokenArgs,
+    /// Keep a copy of the secret in the OS keychain so `tok get` can print it later
+    /// (default: only its SHA-256 is kept and the secret is shown once)
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub token: NewTokenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Token name or id
+    #[arg(value_name = "NAME|ID")]
+    pub which: String,
+    /// New name
+    #[arg(long = "name", value_name = "NEW")]
+    pub new_name: Option<String>,
+    /// New description
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// New service
+    #[arg(long, value_name = "SERVICE", conflicts_with = "no_service")]
+    pub service: Option<String>,
+    /// Remove the service
+    #[arg(long)]
+    pub no_service: bool,
+    /// Replace the scopes with these (repeat the flag, or separate with commas)
+    #[arg(
+        long = "scope",
+        value_name = "SCOPE",
+        value_delimiter = ',',
+        conflicts_with = "clear_scopes"
+    )]
+    pub scopes: Vec<String>,
+    /// Remove every scope
+    #[arg(long)]
+    pub clear_scopes: bool,
+    /// New expiry: 30d, 2027-01-31, an RFC 3339 time, or never
+    #[arg(long, value_name = "WHEN")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// VAR=NAME: put token NAME's secret in the command's environment as VAR (repeatable)
+    #[arg(long = "env", value_name = "VAR=NAME", required = true)]
+    pub env: Vec<String>,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}

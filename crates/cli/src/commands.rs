@@ -1,0 +1,378 @@
+//! One thin handler per `tok` command: read the arguments, make one core call, print the answer.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tokenkeeper_core::{
+    token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, Origin, RotateRequest,
+    Storage, Token, TokenEdit, Vault, VerifyStatus,
+};
+
+use crate::args::{AddArgs, EditArgs, GenerateArgs, ListArgs, NewTokenArgs, RunArgs};
+use crate::{expiry, output, secret_input};
+
+/// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
+const NEGATIVE: u8 = 1;
+
+/// What `generate` and `rotate` print with `--json`: the secret, shown this once.
+#[derive(Serialize)]
+struct IssuedJson<'a> {
+    token: &'a Token,
+    secret: &'a str,
+    vault_id: &'a str,
+}
+
+pub fn list(vault: &Vault, a: ListArgs, json: bool) -> Result<ExitCode> {
+    let query = ListQuery {
+        state: a.state.map(Into::into),
+        service: a.service,
+        scope: a.scope,
+        text: a.search,
+        expiring_within_days: a.expiring,
+        sort: a.sort.into(),
+        descending: a.desc,
+    };
+    let tokens = vault.list(&query)?;
+    if json {
+        output::json(&tokens);
+    } else {
+        output::token_table(&tokens);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(vault: &Vault, which: &str, json: bool) -> Result<ExitCode> {
+    let details = vault.show(which)?;
+    if json {
+        output::json(&details);
+    } else {
+        output::token_details(&details);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn generate(vault: &mut Vault, a: GenerateArgs, json: bool) -> Result<ExitCode> {
+    let t = a.token;
+    let req = GenerateRequest {
+        expires_at: expiry::parse(&t.expires, chrono::Utc::now())?,
+        name: t.name,
+        description: t.description,
+        service: t.service,
+        scopes: t.scopes,
+        keep: a.keep,
+    };
+    let issued = vault.generate(req)?;
+    print_issued(vault, &issued.token, &issued.secret, json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a secret that is shown once: alone on its stdout line (or in JSON), notes on stderr.
+fn print_issued(vault: &Vault, token: &Token, secret: &SecretString, json: bool) {
+    let vault_id = vault.identity().vault_id;
+    if json {
+        output::json(&IssuedJson {
+            token,
+            secret: secret.expose_secret(),
+            vault_id: &vault_id,
+        });
+    } else {
+        println!("{}", secret.expose_secret());
+    }
+    eprintln!(
+        "Token '{}' ({}), id {}, vault id {vault_id}.",
+        token.name, token.hint, token.id
+    );
+    if token.storage == Storage::HashOnly {
+        eprintln!(
+            "Warning: this token will not be shown again. Store it now; Tokenkeeper keeps only its SHA-256 fingerprint."
+        );
+    } else {
+        eprintln!(
+            "A copy is kept in the OS keychain; `tok get {}` prints it.",
+            token.name
+        );
+    }
+}
+
+pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
+    let NewTokenArgs {
+        name,
+        service,
+        description,
+        scopes,
+        expires,
+    } = a.token;
+    let expires_at = expiry::parse(&expires, chrono::Utc::now())?;
+    let secret = secret_input::read_secret(&format!("Secret for '{name}': "), "secret")?;
+    let token = vault.import(ImportRequest {
+        name,
+        description,
+        service,
+        scopes,
+        expires_at,
+        secret,
+    })?;
+    if json {
+        output::json(&token);
+    } else {
+        output::done("Added", &token);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn get(vault: &mut Vault, which: &str, json: bool) -> Result<ExitCode> {
+    let secret = vault.reveal(which, Access::Revealed)?;
+    if json {
+        output::json(&serde_json::json!({ "secret": secret.expose_secret() }));
+    } else {
+        println!("{}", secret.expose_secret());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn edit(vault: &mut Vault, a: EditArgs, json: bool) -> Result<ExitCode> {
+    let edit = TokenEdit {
+        name: a.new_name,
+        description: a.description,
+        service: match (a.service, a.no_service) {
+            (_, true) => Some(None),
+            (Some(s), false) => Some(Some(s)),
+            (None, false) => None,
+        },
+        scopes: if a.clear_scopes {
+            Some(Vec::new())
+        } else if a.scopes.is_empty() {
+            None
+        } else {
+            Some(a.scopes)
+        },
+        expires_at: match a.expires {
+            Some(x) => Some(expiry::parse(&x, chrono::Utc::now())?),
+            None => None,
+        },
+    };
+    if edit.name.is_none()
+        && edit.description.is_none()
+        && edit.service.is_none()
+        && edit.scopes.is_none()
+        && edit.expires_at.is_none()
+    {
+        return Err(Error::InvalidInput(
+            "nothing to change; pass --name, --description, --service, --no-service, --scope, \
+             --clear-scopes or --expires"
+                .into(),
+        )
+        .into());
+    }
+    let token = vault.edit(&a.which, edit)?;
+    if json {
+        output::json(&token);
+    } else {
+        output::done("Updated", &token);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn set_enabled(vault: &mut Vault, which: &str, enabled: bool, json: bool) -> Result<ExitCode> {
+    let token = vault.set_enabled(which, enabled)?;
+    if json {
+        output::json(&token);
+    } else {
+        output::done(if enabled { "Enabled" } else { "Disabled" }, &token);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn rotate(vault: &mut Vault, which: &str, grace: &str, json: bool) -> Result<ExitCode> {
+    let grace = grace.parse()?;
+    // Imported keys are rotated at the service; the user brings the new value.
+    let current = vault.show(which)?.token;
+    let new_secret = match current.origin {
+        Origin::Imported => Some(secret_input::read_secret(
+            &format!("New value for '{}': ", current.name),
+            "new secret",
+        )?),
+        Origin::Generated => None,
+    };
+    let rotated = vault.rotate(&current.id, RotateRequest { grace, new_secret })?;
+    match &rotated.secret {
+        Some(secret) => print_issued(vault, &rotated.token, secret, json),
+        None if json => output::json(&rotated.token),
+        None => output::done("Rotated", &rotated.token),
+    }
+    if let Some(until) = rotated.token.previous_valid_until {
+        eprintln!(
+            "The old secret keeps working until {}.",
+            output::local_time(until)
+        );
+    } else {
+        eprintln!("The old secret no longer works.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn delete(vault: &mut Vault, which: &str, yes: bool, json: bool) -> Result<ExitCode> {
+    if !yes {
+        if !secret_input::stdin_is_terminal() {
+            return Err(Error::InvalidInput(format!(
+                "refusing to delete '{which}' without confirmation: stdin is not a terminal; \
+                 pass --yes to delete it"
+            ))
+            .into());
+        }
+        // Ask about the token by its real name, and not at all if there is no such token.
+        let name = vault.show(which)?.token.name;
+        let question =
+            format!("Delete '{name}'? This cannot be undone; anything using it stops working.");
+        if !secret_input::confirm(&question)? {
+            eprintln!("Not deleted.");
+            return Ok(ExitCode::from(NEGATIVE));
+        }
+    }
+    let token = vault.delete(which)?;
+    if json {
+        output::json(&token);
+    } else {
+        output::done("Deleted", &token);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn verify(vault: &mut Vault) -> Result<ExitCode> {
+    let presented = secret_input::read_secret("Token to verify: ", "token")?;
+    let v = vault.verify(&presented)?;
+    output::verification(&v);
+    Ok(if v.status == VerifyStatus::Active {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(NEGATIVE)
+    })
+}
+
+/// Offline: needs no vault, and never echoes the token.
+pub fn check(json: bool) -> Result<ExitCode> {
+    // An empty input is simply not well-formed: the format check says so.
+    let presented = secret_input::read_possibly_empty("Token to check: ", "token")?;
+    let verdict = token_format::check(presented.expose_secret())
+        .map(|parts| parts.prefix.to_string())
+        .map_err(Error::from);
+    let well_formed = verdict.is_ok();
+    match (verdict, json) {
+        (Ok(prefix), true) => {
+            output::json(&serde_json::json!({ "well_formed": true, "prefix": prefix }))
+        }
+        (Ok(prefix), false) => println!("well-formed (prefix '{prefix}')"),
+        (Err(e), true) => output::json(&serde_json::json!({
+            "well_formed": false,
+            "kind": e.kind(),
+            "message": e.to_string(),
+        })),
+        (Err(e), false) => println!("not well-formed: {e}"),
+    }
+    Ok(if well_formed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(NEGATIVE)
+    })
+}
+
+pub fn whoami(vault: &Vault, json: bool) -> Result<ExitCode> {
+    let id = vault.identity();
+    if json {
+        output::json(&id);
+    } else {
+        output::identity(&id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the command with the secrets only in its environment; its exit code becomes ours.
+pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
+    let mut env: Vec<(String, SecretString)> = Vec::with_capacity(a.env.len());
+    for pair in &a.env {
+        let (var, which) = parse_env_pair(pair)?;
+        let secret = vault.reveal(which, Access::Revealed)?;
+        env.push((var.to_string(), secret));
+    }
+    // The child may run for hours; it does not need our database open.
+    drop(vault);
+
+    let (program, args) = a
+        .command
+        .split_first()
+        .ok_or_else(|| Error::InvalidInput("no command given after `--`".into()))?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args);
+    for (var, secret) in &env {
+        cmd.env(var, secret.expose_secret());
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| Error::InvalidInput(format!("could not start '{program}': {e}")))?;
+    drop(env);
+    Ok(ExitCode::from(child_exit_code(status)))
+}
+
+/// `VAR=NAME` → (`VAR`, `NAME`), with VAR a portable environment variable name.
+fn parse_env_pair(pair: &str) -> Result<(&str, &str), Error> {
+    let (var, which) = pair.split_once('=').ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "--env '{pair}' is not VAR=NAME; for example --env GITHUB_TOKEN=github-ci"
+        ))
+    })?;
+    let valid_var = var
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_var {
+        return Err(Error::InvalidInput(format!(
+            "--env '{pair}': '{var}' is not an environment variable name (letters, digits and _, not starting with a digit)"
+        )));
+    }
+    if which.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "--env '{pair}' names no token; use VAR=NAME"
+        )));
+    }
+    Ok((var, which))
+}
+
+/// The child's exit code, or 128 + the signal that killed it, as shells report it.
+fn child_exit_code(status: std::process::ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(u8::MAX);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return u8::try_from(128 + sig).unwrap_or(u8::MAX);
+        }
+    }
+    u8::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_env_pair;
+
+    #[test]
+    fn env_pairs_split_at_the_first_equals_sign() {
+        assert_eq!(parse_env_pair("TOKEN=ci").unwrap(), ("TOKEN", "ci"));
+        assert_eq!(parse_env_pair("_T1=a=b").unwrap(), ("_T1", "a=b"));
+    }
+
+    #[test]
+    fn bad_env_pairs_are_invalid_input() {
+        for bad in ["TOKEN", "=ci", "1X=ci", "A-B=ci", "TOKEN="] {
+            assert_eq!(
+                parse_env_pair(bad).unwrap_err().kind(),
+                "invalid_input",
+                "{bad}"
+            );
+        }
+    }
+}

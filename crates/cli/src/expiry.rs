@@ -1,0 +1,93 @@
+//! Turning what people type after `--expires` (30d, 2027-01-31, RFC 3339, never) into a UTC time.
+
+use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
+use tokenkeeper_core::Error;
+
+/// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the core to
+/// judge; this only refuses what it cannot read.
+pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+    let s = input.trim();
+    if s.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    if let Some(days) = s.strip_suffix(['d', 'D']) {
+        if !days.is_empty() && days.chars().all(|c| c.is_ascii_digit()) {
+            return days
+                .parse::<i64>()
+                .ok()
+                .and_then(Duration::try_days)
+                .and_then(|d| now.checked_add_signed(d))
+                .map(Some)
+                .ok_or_else(|| Error::InvalidInput(format!("'{s}' is too many days to expire")));
+        }
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let end_of_day = date
+            .and_hms_opt(23, 59, 59)
+            .expect("23:59:59 is a valid time");
+        return Local
+            .from_local_datetime(&end_of_day)
+            .latest()
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .ok_or_else(|| {
+                Error::InvalidInput(format!("'{s}' has no end of day in the local time zone"))
+            });
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    Err(Error::InvalidInput(format!(
+        "'{s}' is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
+         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn never_means_no_expiry() {
+        assert_eq!(parse("never", now()).unwrap(), None);
+        assert_eq!(parse("NEVER", now()).unwrap(), None);
+    }
+
+    #[test]
+    fn days_count_from_now() {
+        assert_eq!(
+            parse("30d", now()).unwrap(),
+            Some(now() + Duration::days(30))
+        );
+    }
+
+    #[test]
+    fn a_date_means_the_end_of_that_local_day() {
+        let t = parse("2027-01-31", now()).unwrap().unwrap();
+        let local = t.with_timezone(&Local);
+        assert_eq!(
+            local.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "2027-01-31 23:59:59"
+        );
+    }
+
+    #[test]
+    fn rfc3339_is_taken_as_is() {
+        let t = parse("2027-01-31T12:00:00+02:00", now()).unwrap().unwrap();
+        assert_eq!(t.to_rfc3339(), "2027-01-31T10:00:00+00:00");
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_accepted_forms() {
+        for bad in ["tomorrow", "30", "d", "-3d", "2027-13-01", "31/01/2027", ""] {
+            let err = parse(bad, now()).unwrap_err();
+            assert_eq!(err.kind(), "invalid_input", "{bad}");
+            assert!(err.to_string().contains("30d"), "{bad}: {err}");
+        }
+    }
+}
