@@ -973,11 +973,17 @@ fn keychain_service(vault_id: &str) -> String {
     format!("tokenkeeper:{vault_id}")
 }
 
-/// The OS user, as the default display name.
+/// The OS user, as the default display name: the login name from the environment, else the
+/// name of the home directory.
 fn default_display_name() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            dirs::home_dir()
+                .and_then(|h| h.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|n| !n.trim().is_empty())
+        })
         .unwrap_or_else(|| "me".to_string())
 }
 
