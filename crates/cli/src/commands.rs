@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
     token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, Origin, RotateRequest,
-    Storage, Token, TokenEdit, Vault, VerifyStatus,
+    Storage, Token, TokenDraft, TokenEdit, Vault, VerifyStatus,
 };
 
 use crate::args::{AddArgs, EditArgs, GenerateArgs, ListArgs, NewTokenArgs, RunArgs};
@@ -105,6 +105,14 @@ pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
         expires,
     } = a.token;
     let expires_at = expiry::parse(&expires, chrono::Utc::now())?;
+    // Refuse a bad name, scope or expiry before asking for the key.
+    vault.precheck_new(&TokenDraft {
+        name: &name,
+        description: &description,
+        service: service.as_deref(),
+        scopes: &scopes,
+        expires_at,
+    })?;
     let secret = secret_input::read_secret(&format!("Secret for '{name}': "), "secret")?;
     let token = vault.import(ImportRequest {
         name,

@@ -16,7 +16,7 @@ pub use error::{Error, Result, WireError};
 pub use fingerprint::{hint_for, Fingerprint};
 pub use model::*;
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
-pub use vault::{default_data_dir, ReconcileReport, Settings, Vault, DB_FILE};
+pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
 
 /// Re-exported so callers build and read secrets with the same types the core uses.
 pub use secrecy::{ExposeSecret, SecretString};

@@ -292,15 +292,19 @@ impl Vault {
     /// Makes a new random token. It is returned once; unless `keep` is set only its SHA-256 is stored.
     pub fn generate(&mut self, req: GenerateRequest) -> Result<IssuedToken> {
         let now = Utc::now();
-        let name = validate::name(&req.name)?;
-        let description = validate::description(&req.description)?;
-        let scopes = validate::scopes(&req.scopes)?;
-        let expires_at = validate::expiry(req.expires_at, now)?;
         let _lock = self.write_lock()?;
-        self.ensure_name_free(&name, None, now)?;
-        let service = self.resolve_service(req.service.as_deref(), true)?;
-        self.ensure_service_has_room(service.as_ref(), None, now)?;
-        let prefix = service
+        let draft = self.check_draft(
+            &TokenDraft {
+                name: &req.name,
+                description: &req.description,
+                service: req.service.as_deref(),
+                scopes: &req.scopes,
+                expires_at: req.expires_at,
+            },
+            now,
+        )?;
+        let prefix = draft
+            .service
             .as_ref()
             .and_then(|s| s.token_prefix.clone())
             .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
@@ -318,20 +322,18 @@ impl Vault {
         } else {
             Storage::HashOnly
         };
+        let service = draft.service.clone();
         let token = self.new_token(NewToken {
-            name,
-            description,
-            service: service.map(|s| s.name),
+            draft,
             origin: Origin::Generated,
             storage,
-            scopes,
             fingerprint,
             hint: hint_for(&secret),
-            expires_at,
             now,
         });
         self.store_new(
             &token,
+            service.as_ref(),
             storage == Storage::Keychain,
             &secret,
             EventKind::Created,
@@ -342,31 +344,38 @@ impl Vault {
     /// Stores a key the user already has, in the keychain. Refuses a key that is already stored.
     pub fn import(&mut self, req: ImportRequest) -> Result<Token> {
         let now = Utc::now();
-        let name = validate::name(&req.name)?;
-        let description = validate::description(&req.description)?;
-        let scopes = validate::scopes(&req.scopes)?;
-        let expires_at = validate::expiry(req.expires_at, now)?;
+        let _lock = self.write_lock()?;
+        let draft = self.check_draft(
+            &TokenDraft {
+                name: &req.name,
+                description: &req.description,
+                service: req.service.as_deref(),
+                scopes: &req.scopes,
+                expires_at: req.expires_at,
+            },
+            now,
+        )?;
         let secret = validate::imported_secret(&req.secret)?;
         let fingerprint = Fingerprint::of(&secret);
-        let _lock = self.write_lock()?;
-        self.ensure_name_free(&name, None, now)?;
         self.ensure_secret_new(&fingerprint, None, now)?;
-        let service = self.resolve_service(req.service.as_deref(), true)?;
-        self.ensure_service_has_room(service.as_ref(), None, now)?;
+        let service = draft.service.clone();
         let token = self.new_token(NewToken {
-            name,
-            description,
-            service: service.map(|s| s.name),
+            draft,
             origin: Origin::Imported,
             storage: Storage::Keychain,
-            scopes,
             fingerprint,
             hint: hint_for(&secret),
-            expires_at,
             now,
         });
-        self.store_new(&token, true, &secret, EventKind::Imported)?;
+        self.store_new(&token, service.as_ref(), true, &secret, EventKind::Imported)?;
         Ok(token)
+    }
+
+    /// Checks what can be checked before a new token's secret exists (name, description, scopes,
+    /// expiry, the service's limit), so a form or prompt can refuse bad input before asking for
+    /// the key. Changes nothing.
+    pub fn precheck_new(&self, draft: &TokenDraft<'_>) -> Result<()> {
+        self.check_draft(draft, Utc::now()).map(drop)
     }
 
     /// Filtered, sorted token summaries. Reads SQLite only; never touches the keychain.
@@ -432,6 +441,7 @@ impl Vault {
         let _lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
         let mut changed: Vec<&str> = Vec::new();
+        let mut new_service = None;
         if let Some(name) = &edit.name {
             let name = validate::name(name)?;
             if name != token.name {
@@ -448,13 +458,14 @@ impl Vault {
             }
         }
         if let Some(service) = &edit.service {
-            let service = self.resolve_service(service.as_deref(), true)?;
+            let service = self.resolve_service(service.as_deref())?;
             let name = service.as_ref().map(|s| s.name.clone());
             if name != token.service {
                 if token.state == TokenState::Active {
                     self.ensure_service_has_room(service.as_ref(), Some(&token.id), now)?;
                 }
                 token.service = name;
+                new_service = service;
                 changed.push("service");
             }
         }
@@ -478,6 +489,9 @@ impl Vault {
         token.updated_at = now;
         token.state = TokenState::derive(token.status, token.expires_at, now);
         let tx = store::write_tx(&self.conn)?;
+        if let Some(service) = &new_service {
+            services::insert_if_missing(&tx, service)?;
+        }
         tokens::upsert(&tx, &token)?;
         let detail = changed.join(", ");
         events::append(
@@ -506,7 +520,7 @@ impl Vault {
             return Ok(token);
         }
         if enabled {
-            let service = self.resolve_service(token.service.as_deref(), false)?;
+            let service = self.resolve_service(token.service.as_deref())?;
             self.ensure_service_has_room(service.as_ref(), Some(&token.id), now)?;
         }
         token.status = wanted;
@@ -533,7 +547,7 @@ impl Vault {
         let (secret, issued) = match (token.origin, req.new_secret) {
             (Origin::Generated, None) => {
                 let prefix = self
-                    .resolve_service(token.service.as_deref(), false)?
+                    .resolve_service(token.service.as_deref())?
                     .and_then(|s| s.token_prefix)
                     .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
                 (token_format::generate(&prefix)?, true)
@@ -837,8 +851,9 @@ impl Vault {
         }
     }
 
-    /// The named service; an unknown name is created with a Bearer header when `create` is set.
-    fn resolve_service(&self, name: Option<&str>, create: bool) -> Result<Option<Service>> {
+    /// The named service, or for an unknown name a new one with a Bearer header. Writes nothing:
+    /// a new service is stored in the same transaction as the token that names it.
+    fn resolve_service(&self, name: Option<&str>) -> Result<Option<Service>> {
         let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
             return Ok(None);
         };
@@ -846,20 +861,31 @@ impl Vault {
         if let Some(s) = services::by_name(&self.conn, &name)? {
             return Ok(Some(s));
         }
-        if !create {
-            return Ok(None);
-        }
-        let service = Service {
+        Ok(Some(Service {
             name,
             auth_header: "Authorization: Bearer {token}".into(),
             token_prefix: None,
             base_url: None,
             max_active: None,
-        };
-        let tx = store::write_tx(&self.conn)?;
-        services::upsert(&tx, &service)?;
-        tx.commit()?;
-        Ok(Some(service))
+        }))
+    }
+
+    /// Validates a new token's fields and checks them against the stored tokens.
+    fn check_draft(&self, d: &TokenDraft<'_>, now: DateTime<Utc>) -> Result<CheckedDraft> {
+        let name = validate::name(d.name)?;
+        let description = validate::description(d.description)?;
+        let scopes = validate::scopes(d.scopes)?;
+        let expires_at = validate::expiry(d.expires_at, now)?;
+        self.ensure_name_free(&name, None, now)?;
+        let service = self.resolve_service(d.service)?;
+        self.ensure_service_has_room(service.as_ref(), None, now)?;
+        Ok(CheckedDraft {
+            name,
+            description,
+            scopes,
+            expires_at,
+            service,
+        })
     }
 
     /// Refuses a new active token when the service allows no more (NocoDB allows one per user).
@@ -890,21 +916,21 @@ impl Vault {
     fn new_token(&self, n: NewToken) -> Token {
         Token {
             id: uuid::Uuid::now_v7().to_string(),
-            name: n.name,
-            description: n.description,
-            service: n.service,
+            name: n.draft.name,
+            description: n.draft.description,
+            service: n.draft.service.map(|s| s.name),
             origin: n.origin,
             storage: n.storage,
-            scopes: n.scopes,
+            scopes: n.draft.scopes,
             status: Status::Active,
-            state: TokenState::derive(Status::Active, n.expires_at, n.now),
+            state: TokenState::derive(Status::Active, n.draft.expires_at, n.now),
             fingerprint: n.fingerprint.to_string(),
             hint: n.hint,
             created_at: n.now,
             created_by: self.actor(),
             updated_at: n.now,
             last_used_at: None,
-            expires_at: n.expires_at,
+            expires_at: n.draft.expires_at,
             rotated_at: None,
             deleted_at: None,
             previous_fingerprint: None,
@@ -918,6 +944,7 @@ impl Vault {
     fn store_new(
         &mut self,
         token: &Token,
+        service: Option<&Service>,
         keep_secret: bool,
         secret: &SecretString,
         kind: EventKind,
@@ -929,6 +956,9 @@ impl Vault {
         };
         let commit = |conn: &Connection| -> Result<()> {
             let tx = store::write_tx(conn)?;
+            if let Some(service) = service {
+                services::insert_if_missing(&tx, service)?;
+            }
             tokens::upsert(&tx, token)?;
             events::append(&tx, &token.id, token.created_at, &actor, kind, Some(detail))?;
             journal::finish(&tx, &[&token.id])?;
@@ -955,16 +985,32 @@ impl Vault {
     }
 }
 
-struct NewToken {
+/// The fields of a new token that can be checked before its secret exists.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenDraft<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub service: Option<&'a str>,
+    pub scopes: &'a [String],
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A [`TokenDraft`] that passed validation.
+struct CheckedDraft {
     name: String,
     description: String,
-    service: Option<String>,
+    scopes: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+    /// The named service; may not be stored yet.
+    service: Option<Service>,
+}
+
+struct NewToken {
+    draft: CheckedDraft,
     origin: Origin,
     storage: Storage,
-    scopes: Vec<String>,
     fingerprint: Fingerprint,
     hint: String,
-    expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 }
 

@@ -160,6 +160,13 @@ fn unreachable_keychain_stores_nothing() {
     refused(&mut m, "keychain_unavailable", "nothing was stored", |v| {
         v.import(import_req("new", "key-zzzzzzzzzzzzzzzzzzzzzzz"))
     });
+    // Not even the new service the key would have belonged to.
+    refused(&mut m, "keychain_unavailable", "", |v| {
+        v.import(ImportRequest {
+            service: Some("Brand New Service".into()),
+            ..import_req("new", "key-zzzzzzzzzzzzzzzzzzzzzzz")
+        })
+    });
     refused(&mut m, "keychain_unavailable", "", |v| {
         v.generate(gen_req("kept", true))
     });
@@ -206,4 +213,44 @@ fn a_database_from_a_newer_version() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(v, 99, "not migrated down");
+}
+
+#[test]
+fn precheck_refuses_before_the_secret_is_asked_for() {
+    let m = seeded();
+    let scopes = vec!["read".to_string()];
+    let draft = |name| TokenDraft {
+        name,
+        description: "",
+        service: Some("A new service"),
+        scopes: &scopes,
+        expires_at: None,
+    };
+    m.vault.precheck_new(&draft("fine")).unwrap();
+    assert_eq!(
+        m.vault.precheck_new(&draft("existing")).unwrap_err().kind(),
+        "duplicate"
+    );
+    assert_eq!(
+        m.vault.precheck_new(&draft("")).unwrap_err().kind(),
+        "invalid_input"
+    );
+    let past = TokenDraft {
+        expires_at: Some(Utc::now() - Duration::hours(1)),
+        ..draft("fine")
+    };
+    assert!(m
+        .vault
+        .precheck_new(&past)
+        .unwrap_err()
+        .to_string()
+        .contains("in the past"));
+    assert!(
+        !m.vault
+            .services()
+            .unwrap()
+            .iter()
+            .any(|s| s.name == "A new service"),
+        "a precheck stores nothing"
+    );
 }

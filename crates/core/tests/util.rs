@@ -73,6 +73,8 @@ pub fn snapshot(v: &Vault) -> String {
             all.push(serde_json::to_string(&d).unwrap());
         }
     }
+    all.push(serde_json::to_string(&v.services().unwrap()).unwrap());
+    all.push(serde_json::to_string(&v.settings().unwrap()).unwrap());
     all.join("\n")
 }
 

@@ -102,6 +102,11 @@ fn expiry_in_the_past_or_unreadable_is_invalid_input() {
         )
     })
     .fails(2, "past");
+    // Refused before the key is asked for: no key given, yet the message is about the expiry.
+    unchanged(&tok, || {
+        tok.run_stdin(&["add", "late", "--expires", "2020-01-31"], "")
+    })
+    .fails(2, "past");
     unchanged(&tok, || {
         tok.run(&["edit", "issued", "--expires", "2020-01-31"])
     })

@@ -53,3 +53,19 @@ pub(crate) fn upsert(conn: &Connection, s: &Service) -> Result<()> {
     ])?;
     Ok(())
 }
+
+/// Stores a service named by a new token, unless one with that name exists.
+pub(crate) fn insert_if_missing(conn: &Connection, s: &Service) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO services (name, auth_header, token_prefix, base_url, max_active) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
+    )?
+    .execute(rusqlite::params![
+        s.name,
+        s.auth_header,
+        s.token_prefix,
+        s.base_url,
+        s.max_active
+    ])?;
+    Ok(())
+}
