@@ -38,13 +38,17 @@ impl KeychainStore {
 
     fn map_err(&self, err: keyring::Error) -> Error {
         match err {
-            keyring::Error::PlatformFailure(e) | keyring::Error::NoStorageAccess(e) => {
-                Error::KeychainUnavailable(format!(
-                    "the OS keychain ({}) could not be reached: {e}. {}. Nothing was stored",
-                    backend_name(),
-                    start_hint()
-                ))
-            }
+            keyring::Error::PlatformFailure(e) => Error::KeychainUnavailable(format!(
+                "the OS keychain ({}) could not be reached: {e}. {}. Nothing was stored",
+                backend_name(),
+                start_hint()
+            )),
+            keyring::Error::NoStorageAccess(e) => Error::KeychainUnavailable(format!(
+                "the OS keychain ({}) answered but is locked or refused access: {e}. Unlock your \
+                 login keyring, or {}. Nothing was stored",
+                backend_name(),
+                lowercase_first(start_hint())
+            )),
             keyring::Error::BadEncoding(_) => Error::SecretMissing(
                 "the keychain holds a value for this token that is not valid text; \
                  rotate the token to store a fresh secret"
@@ -68,6 +72,13 @@ pub fn backend_name() -> &'static str {
     } else {
         "Secret Service over D-Bus"
     }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn start_hint() -> &'static str {
