@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{hint_for, Fingerprint};
 use crate::model::*;
 use crate::secret_store::{KeychainStore, SecretStore};
+use crate::store::services::OnConflict;
 use crate::store::{self, events, journal, meta, services, tokens};
 use crate::token_format;
 use crate::validate;
@@ -284,7 +285,7 @@ impl Vault {
             ));
         }
         let tx = store::write_tx(&self.conn)?;
-        services::upsert(&tx, &service)?;
+        services::write(&tx, &service, OnConflict::Replace)?;
         tx.commit()?;
         Ok(service)
     }
@@ -293,16 +294,7 @@ impl Vault {
     pub fn generate(&mut self, req: GenerateRequest) -> Result<IssuedToken> {
         let now = Utc::now();
         let _lock = self.write_lock()?;
-        let draft = self.check_draft(
-            &TokenDraft {
-                name: &req.name,
-                description: &req.description,
-                service: req.service.as_deref(),
-                scopes: &req.scopes,
-                expires_at: req.expires_at,
-            },
-            now,
-        )?;
+        let draft = self.check_draft(&req.draft(), now)?;
         let prefix = draft
             .service
             .as_ref()
@@ -322,22 +314,14 @@ impl Vault {
         } else {
             Storage::HashOnly
         };
-        let service = draft.service.clone();
-        let token = self.new_token(NewToken {
+        let token = self.record_new(NewToken {
             draft,
             origin: Origin::Generated,
             storage,
+            secret: &secret,
             fingerprint,
-            hint: hint_for(&secret),
             now,
-        });
-        self.store_new(
-            &token,
-            service.as_ref(),
-            storage == Storage::Keychain,
-            &secret,
-            EventKind::Created,
-        )?;
+        })?;
         Ok(IssuedToken { token, secret })
     }
 
@@ -345,30 +329,18 @@ impl Vault {
     pub fn import(&mut self, req: ImportRequest) -> Result<Token> {
         let now = Utc::now();
         let _lock = self.write_lock()?;
-        let draft = self.check_draft(
-            &TokenDraft {
-                name: &req.name,
-                description: &req.description,
-                service: req.service.as_deref(),
-                scopes: &req.scopes,
-                expires_at: req.expires_at,
-            },
-            now,
-        )?;
+        let draft = self.check_draft(&req.draft(), now)?;
         let secret = validate::imported_secret(&req.secret)?;
         let fingerprint = Fingerprint::of(&secret);
         self.ensure_secret_new(&fingerprint, None, now)?;
-        let service = draft.service.clone();
-        let token = self.new_token(NewToken {
+        self.record_new(NewToken {
             draft,
             origin: Origin::Imported,
             storage: Storage::Keychain,
+            secret: &secret,
             fingerprint,
-            hint: hint_for(&secret),
             now,
-        });
-        self.store_new(&token, service.as_ref(), true, &secret, EventKind::Imported)?;
-        Ok(token)
+        })
     }
 
     /// Checks what can be checked before a new token's secret exists (name, description, scopes,
@@ -490,7 +462,7 @@ impl Vault {
         token.state = TokenState::derive(token.status, token.expires_at, now);
         let tx = store::write_tx(&self.conn)?;
         if let Some(service) = &new_service {
-            services::insert_if_missing(&tx, service)?;
+            services::write(&tx, service, OnConflict::Keep)?;
         }
         tokens::upsert(&tx, &token)?;
         let detail = changed.join(", ");
@@ -913,19 +885,22 @@ impl Vault {
         Ok(())
     }
 
-    fn new_token(&self, n: NewToken) -> Token {
-        Token {
+    /// Records a new token: its secret in the keychain first (when kept), then the row, its
+    /// service if new, and its first event in one SQLite transaction. The keychain write is
+    /// undone if the transaction fails.
+    fn record_new(&mut self, n: NewToken<'_>) -> Result<Token> {
+        let token = Token {
             id: uuid::Uuid::now_v7().to_string(),
             name: n.draft.name,
             description: n.draft.description,
-            service: n.draft.service.map(|s| s.name),
+            service: n.draft.service.as_ref().map(|s| s.name.clone()),
             origin: n.origin,
             storage: n.storage,
             scopes: n.draft.scopes,
             status: Status::Active,
             state: TokenState::derive(Status::Active, n.draft.expires_at, n.now),
             fingerprint: n.fingerprint.to_string(),
-            hint: n.hint,
+            hint: hint_for(n.secret),
             created_at: n.now,
             created_by: self.actor(),
             updated_at: n.now,
@@ -936,40 +911,30 @@ impl Vault {
             previous_fingerprint: None,
             previous_valid_until: None,
             secret_missing: false,
-        }
-    }
-
-    /// Records a new token: keychain first (when kept), then one SQLite transaction; the keychain
-    /// write is undone if the transaction fails.
-    fn store_new(
-        &mut self,
-        token: &Token,
-        service: Option<&Service>,
-        keep_secret: bool,
-        secret: &SecretString,
-        kind: EventKind,
-    ) -> Result<()> {
-        let actor = self.actor();
-        let detail = match token.storage {
-            Storage::Keychain => "kept in keychain",
-            Storage::HashOnly => "hash only",
         };
+        let (kind, detail) = match (n.origin, n.storage) {
+            (Origin::Generated, Storage::HashOnly) => (EventKind::Created, "hash only"),
+            (Origin::Generated, Storage::Keychain) => (EventKind::Created, "kept in keychain"),
+            (Origin::Imported, _) => (EventKind::Imported, "kept in keychain"),
+        };
+        let service = n.draft.service.as_ref();
         let commit = |conn: &Connection| -> Result<()> {
             let tx = store::write_tx(conn)?;
             if let Some(service) = service {
-                services::insert_if_missing(&tx, service)?;
+                services::write(&tx, service, OnConflict::Keep)?;
             }
-            tokens::upsert(&tx, token)?;
-            events::append(&tx, &token.id, token.created_at, &actor, kind, Some(detail))?;
+            tokens::upsert(&tx, &token)?;
+            events::append(&tx, &token.id, n.now, &token.created_by, kind, Some(detail))?;
             journal::finish(&tx, &[&token.id])?;
             tx.commit()?;
             Ok(())
         };
-        if !keep_secret {
-            return commit(&self.conn);
+        if n.storage == Storage::HashOnly {
+            commit(&self.conn)?;
+            return Ok(token);
         }
-        journal::begin(&self.conn, &token.id, &[&token.id], token.created_at)?;
-        if let Err(e) = self.secrets.set(&token.id, secret) {
+        journal::begin(&self.conn, &token.id, &[&token.id], n.now)?;
+        if let Err(e) = self.secrets.set(&token.id, n.secret) {
             let _ = journal::finish(&self.conn, &[&token.id]);
             return Err(e);
         }
@@ -981,7 +946,7 @@ impl Vault {
             }
             return Err(e);
         }
-        Ok(())
+        Ok(token)
     }
 }
 
@@ -1005,13 +970,38 @@ struct CheckedDraft {
     service: Option<Service>,
 }
 
-struct NewToken {
+/// Everything [`Vault::record_new`] needs to store a new token.
+struct NewToken<'a> {
     draft: CheckedDraft,
     origin: Origin,
     storage: Storage,
+    secret: &'a SecretString,
     fingerprint: Fingerprint,
-    hint: String,
     now: DateTime<Utc>,
+}
+
+impl GenerateRequest {
+    fn draft(&self) -> TokenDraft<'_> {
+        TokenDraft {
+            name: &self.name,
+            description: &self.description,
+            service: self.service.as_deref(),
+            scopes: &self.scopes,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+impl ImportRequest {
+    fn draft(&self) -> TokenDraft<'_> {
+        TokenDraft {
+            name: &self.name,
+            description: &self.description,
+            service: self.service.as_deref(),
+            scopes: &self.scopes,
+            expires_at: self.expires_at,
+        }
+    }
 }
 
 /// The keychain service name secrets of a vault are filed under.

@@ -37,29 +37,27 @@ pub(crate) fn by_name(conn: &Connection, name: &str) -> Result<Option<Service>> 
         .optional()?)
 }
 
-pub(crate) fn upsert(conn: &Connection, s: &Service) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO services (name, auth_header, token_prefix, base_url, max_active) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO UPDATE SET \
-         auth_header = excluded.auth_header, token_prefix = excluded.token_prefix, \
-         base_url = excluded.base_url, max_active = excluded.max_active",
-    )?
-    .execute(rusqlite::params![
-        s.name,
-        s.auth_header,
-        s.token_prefix,
-        s.base_url,
-        s.max_active
-    ])?;
-    Ok(())
+/// What [`write`] does when a service of that name exists.
+pub(crate) enum OnConflict {
+    /// Replace its settings (the user edited the service).
+    Replace,
+    /// Keep it (a token merely names it).
+    Keep,
 }
 
-/// Stores a service named by a new token, unless one with that name exists.
-pub(crate) fn insert_if_missing(conn: &Connection, s: &Service) -> Result<()> {
-    conn.prepare_cached(
+pub(crate) fn write(conn: &Connection, s: &Service, on_conflict: OnConflict) -> Result<()> {
+    let conflict = match on_conflict {
+        OnConflict::Replace => {
+            "DO UPDATE SET auth_header = excluded.auth_header, \
+             token_prefix = excluded.token_prefix, base_url = excluded.base_url, \
+             max_active = excluded.max_active"
+        }
+        OnConflict::Keep => "DO NOTHING",
+    };
+    conn.prepare_cached(&format!(
         "INSERT INTO services (name, auth_header, token_prefix, base_url, max_active) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) DO NOTHING",
-    )?
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(name) {conflict}"
+    ))?
     .execute(rusqlite::params![
         s.name,
         s.auth_header,

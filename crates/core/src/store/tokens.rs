@@ -98,11 +98,21 @@ pub(crate) fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-pub(crate) fn by_id(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<Option<Token>> {
+/// The one token matching `condition` (SQL over the tokens table, with `?1`, `?2` ...).
+fn one(
+    conn: &Connection,
+    condition: &str,
+    params: impl rusqlite::Params,
+    now: DateTime<Utc>,
+) -> Result<Option<Token>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM tokens WHERE id = ?1"))?
-        .query_row([id], |r| from_row(r, now))
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM tokens WHERE {condition}"))?
+        .query_row(params, |r| from_row(r, now))
         .optional()?)
+}
+
+pub(crate) fn by_id(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<Option<Token>> {
+    one(conn, "id = ?1", [id], now)
 }
 
 /// The live (not deleted) token with this name, compared case-insensitively.
@@ -111,12 +121,8 @@ pub(crate) fn live_by_name(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Token>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM tokens WHERE name_key = ?1 AND status != 'deleted'"
-        ))?
-        .query_row([name_key(name)], |r| from_row(r, now))
-        .optional()?)
+    let condition = "name_key = ?1 AND status != 'deleted'";
+    one(conn, condition, [name_key(name)], now)
 }
 
 /// The live token whose current secret has this fingerprint.
@@ -125,12 +131,8 @@ pub(crate) fn live_by_fingerprint(
     fingerprint: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Token>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM tokens WHERE fingerprint = ?1 AND status != 'deleted'"
-        ))?
-        .query_row([fingerprint], |r| from_row(r, now))
-        .optional()?)
+    let condition = "fingerprint = ?1 AND status != 'deleted'";
+    one(conn, condition, [fingerprint], now)
 }
 
 /// The live token whose previous secret has this fingerprint and is still inside its grace period.
@@ -139,13 +141,9 @@ pub(crate) fn live_by_previous_fingerprint(
     fingerprint: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Token>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM tokens WHERE previous_fingerprint = ?1 \
-             AND status != 'deleted' AND previous_valid_until > ?2"
-        ))?
-        .query_row([fingerprint, &ts(now)], |r| from_row(r, now))
-        .optional()?)
+    let condition =
+        "previous_fingerprint = ?1 AND status != 'deleted' AND previous_valid_until > ?2";
+    one(conn, condition, [fingerprint, &ts(now)], now)
 }
 
 /// Active (not expired) tokens of a service, other than `except`.
