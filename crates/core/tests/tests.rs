@@ -10,6 +10,8 @@ mod lifecycle;
 mod bad_input;
 // Keychain first, then SQLite; undo on failure; reconciliation after a crash.
 mod consistency;
+// Many writers on one data directory at once.
+mod concurrency;
 // No secret in the SQLite files, Debug output or errors (real keychain).
 mod at_rest;
 // The real OS keychain through Secret Service.
