@@ -400,10 +400,8 @@ impl Vault {
             Access::Revealed => EventKind::Revealed,
             Access::Copied => EventKind::Copied,
         };
-        let tx = store::write_tx(&self.conn)?;
-        tokens::touch_last_used(&tx, &token.id, now)?;
-        events::append(&tx, &token.id, now, &self.actor(), kind, None)?;
-        tx.commit()?;
+        let actor = self.actor();
+        record_use(&self.conn, &token.id, true, change(kind, None, now, &actor))?;
         Ok(secret)
     }
 
@@ -460,21 +458,12 @@ impl Vault {
         }
         token.updated_at = now;
         token.state = TokenState::derive(token.status, token.expires_at, now);
-        let tx = store::write_tx(&self.conn)?;
-        if let Some(service) = &new_service {
-            services::write(&tx, service, OnConflict::Keep)?;
-        }
-        tokens::upsert(&tx, &token)?;
-        let detail = changed.join(", ");
-        events::append(
-            &tx,
-            &token.id,
-            now,
-            &self.actor(),
-            EventKind::Edited,
-            Some(&detail),
-        )?;
-        tx.commit()?;
+        let (detail, actor) = (changed.join(", "), self.actor());
+        let edited = change(EventKind::Edited, Some(&detail), now, &actor);
+        save(&self.conn, &token, edited, |tx| match &new_service {
+            Some(service) => services::write(tx, service, OnConflict::Keep),
+            None => Ok(()),
+        })?;
         Ok(token)
     }
 
@@ -503,10 +492,10 @@ impl Vault {
         } else {
             EventKind::Disabled
         };
-        let tx = store::write_tx(&self.conn)?;
-        tokens::upsert(&tx, &token)?;
-        events::append(&tx, &token.id, now, &self.actor(), kind, None)?;
-        tx.commit()?;
+        let actor = self.actor();
+        save(&self.conn, &token, change(kind, None, now, &actor), |_| {
+            Ok(())
+        })?;
         Ok(token)
     }
 
@@ -566,16 +555,11 @@ impl Vault {
         token.secret_missing = false;
         let detail = format!("grace {}", req.grace.label());
         let actor = self.actor();
-        let write_row = |tx: &rusqlite::Transaction<'_>| -> Result<()> {
-            tokens::upsert(tx, &token)?;
-            events::append(
-                tx,
-                &token.id,
-                now,
-                &actor,
-                EventKind::Rotated,
-                Some(&detail),
-            )
+        let rotated = change(EventKind::Rotated, Some(&detail), now, &actor);
+        let commit = |conn: &Connection| {
+            save(conn, &token, rotated, |tx| {
+                journal::finish(tx, &[&token.id])
+            })
         };
 
         if token.storage == Storage::Keychain {
@@ -587,14 +571,7 @@ impl Vault {
                     self.secrets.set(&previous_account, old)?;
                 }
                 self.secrets.set(&token.id, &secret)?;
-                let committed = (|| {
-                    let tx = store::write_tx(&self.conn)?;
-                    write_row(&tx)?;
-                    journal::finish(&tx, &[&token.id])?;
-                    tx.commit()?;
-                    Ok(())
-                })();
-                if let Err(e) = committed {
+                if let Err(e) = commit(&self.conn) {
                     match &old {
                         Some(old) => self.secrets.set(&token.id, old)?,
                         None => {
@@ -617,9 +594,7 @@ impl Vault {
                 }
             }
         } else {
-            let tx = store::write_tx(&self.conn)?;
-            write_row(&tx)?;
-            tx.commit()?;
+            commit(&self.conn)?;
         }
         token.state = TokenState::derive(token.status, token.expires_at, now);
         Ok(Rotated {
@@ -640,31 +615,23 @@ impl Vault {
         token.previous_fingerprint = None;
         token.previous_valid_until = None;
         let actor = self.actor();
-        if token.storage == Storage::Keychain {
+        let kept = token.storage == Storage::Keychain;
+        if kept {
             // Reach the keychain before changing anything, so an unreachable one changes nothing.
             self.secrets.get(&token.id)?;
             journal::begin(&self.conn, &token.id, &[&token.id], now)?;
-            let tx = store::write_tx(&self.conn);
-            let committed = tx.and_then(|tx| {
-                tokens::upsert(&tx, &token)?;
-                events::append(&tx, &token.id, now, &actor, EventKind::Deleted, None)?;
-                tx.commit()?;
-                Ok(())
-            });
-            if let Err(e) = committed {
+        }
+        let deleted = change(EventKind::Deleted, None, now, &actor);
+        if let Err(e) = save(&self.conn, &token, deleted, |_| Ok(())) {
+            if kept {
                 let _ = journal::finish(&self.conn, &[&token.id]);
-                return Err(e);
             }
-            // The tombstone is committed; if the keychain fails now, the journal entry makes the
-            // next open remove the secret.
-            if self.secrets.delete(&token.id).is_ok() {
-                journal::finish(&self.conn, &[&token.id])?;
-            }
-        } else {
-            let tx = store::write_tx(&self.conn)?;
-            tokens::upsert(&tx, &token)?;
-            events::append(&tx, &token.id, now, &actor, EventKind::Deleted, None)?;
-            tx.commit()?;
+            return Err(e);
+        }
+        // The tombstone is committed; if the keychain fails now, the journal entry makes the
+        // next open remove the secret.
+        if kept && self.secrets.delete(&token.id).is_ok() {
+            journal::finish(&self.conn, &[&token.id])?;
         }
         Ok(token)
     }
@@ -698,10 +665,6 @@ impl Vault {
             TokenState::Expired => VerifyStatus::Expired,
             TokenState::Deleted => VerifyStatus::Unknown,
         };
-        let tx = store::write_tx(&self.conn)?;
-        if status == VerifyStatus::Active {
-            tokens::touch_last_used(&tx, &token.id, now)?;
-        }
         let detail = format!(
             "{}{}",
             token.state,
@@ -711,15 +674,15 @@ impl Vault {
                 ""
             }
         );
-        events::append(
-            &tx,
+        let actor = self.actor();
+        let verified = change(EventKind::Verified, Some(&detail), now, &actor);
+        // A refused attempt is recorded, but is not a use.
+        record_use(
+            &self.conn,
             &token.id,
-            now,
-            &self.actor(),
-            EventKind::Verified,
-            Some(&detail),
+            status == VerifyStatus::Active,
+            verified,
         )?;
-        tx.commit()?;
         Ok(Verification {
             status,
             token_id: Some(token.id),
@@ -918,16 +881,14 @@ impl Vault {
             (Origin::Imported, _) => (EventKind::Imported, "kept in keychain"),
         };
         let service = n.draft.service.as_ref();
-        let commit = |conn: &Connection| -> Result<()> {
-            let tx = store::write_tx(conn)?;
-            if let Some(service) = service {
-                services::write(&tx, service, OnConflict::Keep)?;
-            }
-            tokens::upsert(&tx, &token)?;
-            events::append(&tx, &token.id, n.now, &token.created_by, kind, Some(detail))?;
-            journal::finish(&tx, &[&token.id])?;
-            tx.commit()?;
-            Ok(())
+        let commit = |conn: &Connection| {
+            let created = change(kind, Some(detail), n.now, &token.created_by);
+            save(conn, &token, created, |tx| {
+                if let Some(service) = service {
+                    services::write(tx, service, OnConflict::Keep)?;
+                }
+                journal::finish(tx, &[&token.id])
+            })
         };
         if n.storage == Storage::HashOnly {
             commit(&self.conn)?;
@@ -1002,6 +963,69 @@ impl ImportRequest {
             expires_at: self.expires_at,
         }
     }
+}
+
+/// What happened to a token, recorded as one event beside the change itself.
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    kind: EventKind,
+    detail: Option<&'a str>,
+    at: DateTime<Utc>,
+    actor: &'a str,
+}
+
+fn change<'a>(
+    kind: EventKind,
+    detail: Option<&'a str>,
+    at: DateTime<Utc>,
+    actor: &'a str,
+) -> Change<'a> {
+    Change {
+        kind,
+        detail,
+        at,
+        actor,
+    }
+}
+
+/// Writes a token's row and the event about it in one transaction, together with whatever
+/// `also` writes (a new service row, the end of a journal entry).
+fn save(
+    conn: &Connection,
+    token: &Token,
+    change: Change<'_>,
+    also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
+    let tx = store::write_tx(conn)?;
+    also(&tx)?;
+    tokens::upsert(&tx, token)?;
+    let Change {
+        kind,
+        detail,
+        at,
+        actor,
+    } = change;
+    events::append(&tx, &token.id, at, actor, kind, detail)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records that a token's secret was read or presented, and when it was last used.
+fn record_use(conn: &Connection, token_id: &str, used: bool, change: Change<'_>) -> Result<()> {
+    let tx = store::write_tx(conn)?;
+    if used {
+        tokens::touch_last_used(&tx, token_id, change.at)?;
+    }
+    events::append(
+        &tx,
+        token_id,
+        change.at,
+        change.actor,
+        change.kind,
+        change.detail,
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// The keychain service name secrets of a vault are filed under.
