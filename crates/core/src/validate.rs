@@ -12,26 +12,47 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Longest secret accepted for import, in bytes.
 pub const MAX_SECRET_BYTES: usize = 8192;
 
+/// Why a short piece of text (a name) was refused.
+enum PlainTextError {
+    Empty,
+    TooLong(usize),
+    Control,
+}
+
+/// Trimmed text of 1 to `max` characters with no control characters: the rule every name follows.
+fn plain_text(raw: &str, max: usize) -> std::result::Result<String, PlainTextError> {
+    let text = raw.trim();
+    let n = text.chars().count();
+    if n == 0 {
+        Err(PlainTextError::Empty)
+    } else if n > max {
+        Err(PlainTextError::TooLong(n))
+    } else if text.chars().any(char::is_control) {
+        Err(PlainTextError::Control)
+    } else {
+        Ok(text.to_string())
+    }
+}
+
 /// A token name: trimmed, 1-100 characters, no control characters.
 pub(crate) fn name(raw: &str) -> Result<String> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(Error::invalid(
-            "Name is required: give the token a name of 1 to 100 characters",
-        ));
-    }
-    let n = name.chars().count();
-    if n > MAX_NAME_CHARS {
-        return Err(Error::invalid(format!(
+    plain_text(raw, MAX_NAME_CHARS).map_err(|e| match e {
+        PlainTextError::Empty => {
+            Error::invalid("Name is required: give the token a name of 1 to 100 characters")
+        }
+        PlainTextError::TooLong(n) => Error::invalid(format!(
             "Name is too long ({n} characters); use at most {MAX_NAME_CHARS}"
-        )));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(Error::invalid(
+        )),
+        PlainTextError::Control => Error::invalid(
             "Name contains a control character (such as a tab or newline); use plain text",
-        ));
-    }
-    Ok(name.to_string())
+        ),
+    })
+}
+
+/// The display name recorded on events: 1-100 characters of plain text.
+pub(crate) fn display_name(raw: &str) -> Result<String> {
+    plain_text(raw, 100)
+        .map_err(|_| Error::invalid("Display name must be 1 to 100 characters of plain text"))
 }
 
 pub(crate) fn description(raw: &str) -> Result<String> {
@@ -122,13 +143,8 @@ pub(crate) fn presented(raw: &SecretString) -> Result<SecretString> {
 
 /// A service name: trimmed, 1-64 characters, no control characters.
 pub(crate) fn service_name(raw: &str) -> Result<String> {
-    let s = raw.trim();
-    if s.is_empty() || s.chars().count() > 64 || s.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "Service name must be 1 to 64 characters of plain text",
-        ));
-    }
-    Ok(s.to_string())
+    plain_text(raw, 64)
+        .map_err(|_| Error::invalid("Service name must be 1 to 64 characters of plain text"))
 }
 
 /// A header template must contain `{token}` and look like `Header-Name: value`.

@@ -152,12 +152,7 @@ impl Vault {
     }
 
     pub fn update_settings(&mut self, s: Settings) -> Result<Settings> {
-        let name = s.display_name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "Display name must be 1 to 100 characters of plain text",
-            ));
-        }
+        let name = validate::display_name(&s.display_name)?;
         if !(5..=3600).contains(&s.clipboard_clear_seconds) {
             return Err(Error::invalid(format!(
                 "Clipboard clear time {} s is out of range; use 5 to 3600 seconds",
@@ -171,7 +166,7 @@ impl Vault {
             )));
         }
         let tx = store::write_tx(&self.conn)?;
-        meta::set(&tx, "display_name", name)?;
+        meta::set(&tx, "display_name", &name)?;
         meta::set(
             &tx,
             "clipboard_clear_seconds",
@@ -295,15 +290,11 @@ impl Vault {
         let now = Utc::now();
         let _lock = self.write_lock()?;
         let draft = self.check_draft(&req.draft(), now)?;
-        let prefix = draft
-            .service
-            .as_ref()
-            .and_then(|s| s.token_prefix.clone())
-            .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
+        let prefix = token_prefix(draft.service.as_ref());
 
         // 190 random bits never collide in practice; the check keeps the promise anyway.
         let (secret, fingerprint) = loop {
-            let secret = token_format::generate(&prefix)?;
+            let secret = token_format::generate(prefix)?;
             let fingerprint = Fingerprint::of(&secret);
             if tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)?.is_none() {
                 break (secret, fingerprint);
@@ -507,11 +498,11 @@ impl Vault {
         let mut token = self.find_live(which, now)?;
         let (secret, issued) = match (token.origin, req.new_secret) {
             (Origin::Generated, None) => {
-                let prefix = self
-                    .resolve_service(token.service.as_deref())?
-                    .and_then(|s| s.token_prefix)
-                    .unwrap_or_else(|| token_format::DEFAULT_PREFIX.to_string());
-                (token_format::generate(&prefix)?, true)
+                let service = self.resolve_service(token.service.as_deref())?;
+                (
+                    token_format::generate(token_prefix(service.as_ref()))?,
+                    true,
+                )
             }
             (Origin::Generated, Some(_)) => {
                 return Err(Error::invalid(format!(
@@ -1026,6 +1017,13 @@ fn record_use(conn: &Connection, token_id: &str, used: bool, change: Change<'_>)
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// The prefix of tokens generated for `service`: its own, else `tk`.
+fn token_prefix(service: Option<&Service>) -> &str {
+    service
+        .and_then(|s| s.token_prefix.as_deref())
+        .unwrap_or(token_format::DEFAULT_PREFIX)
 }
 
 /// The keychain service name secrets of a vault are filed under.
