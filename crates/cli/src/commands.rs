@@ -122,11 +122,7 @@ pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
         expires_at,
         secret,
     })?;
-    if json {
-        output::json(&token);
-    } else {
-        output::done("Added", &token);
-    }
+    output::done("Added", &token, json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -175,21 +171,13 @@ pub fn edit(vault: &mut Vault, a: EditArgs, json: bool) -> Result<ExitCode> {
         .into());
     }
     let token = vault.edit(&a.which, edit)?;
-    if json {
-        output::json(&token);
-    } else {
-        output::done("Updated", &token);
-    }
+    output::done("Updated", &token, json);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn set_enabled(vault: &mut Vault, which: &str, enabled: bool, json: bool) -> Result<ExitCode> {
     let token = vault.set_enabled(which, enabled)?;
-    if json {
-        output::json(&token);
-    } else {
-        output::done(if enabled { "Enabled" } else { "Disabled" }, &token);
-    }
+    output::done(if enabled { "Enabled" } else { "Disabled" }, &token, json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -207,8 +195,7 @@ pub fn rotate(vault: &mut Vault, which: &str, grace: &str, json: bool) -> Result
     let rotated = vault.rotate(&current.id, RotateRequest { grace, new_secret })?;
     match &rotated.secret {
         Some(secret) => print_issued(vault, &rotated.token, secret, json),
-        None if json => output::json(&rotated.token),
-        None => output::done("Rotated", &rotated.token),
+        None => output::done("Rotated", &rotated.token, json),
     }
     if let Some(until) = rotated.token.previous_valid_until {
         eprintln!(
@@ -240,11 +227,7 @@ pub fn delete(vault: &mut Vault, which: &str, yes: bool, json: bool) -> Result<E
         }
     }
     let token = vault.delete(which)?;
-    if json {
-        output::json(&token);
-    } else {
-        output::done("Deleted", &token);
-    }
+    output::done("Deleted", &token, json);
     Ok(ExitCode::SUCCESS)
 }
 

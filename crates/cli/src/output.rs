@@ -207,7 +207,12 @@ pub fn verification(v: &Verification) {
     json(v);
 }
 
-/// One short confirmation line for people, e.g. `Disabled 'ci-deploy' (tk_…9fQa).`
-pub fn done(verb: &str, t: &Token) {
-    println!("{verb} '{}' ({}).", t.name, t.hint);
+/// The token a command changed: as JSON, or one short confirmation line for people,
+/// e.g. `Disabled 'ci-deploy' (tk_…9fQa).`
+pub fn done(verb: &str, t: &Token, as_json: bool) {
+    if as_json {
+        json(t);
+    } else {
+        println!("{verb} '{}' ({}).", t.name, t.hint);
+    }
 }
