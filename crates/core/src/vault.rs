@@ -351,6 +351,17 @@ impl Vault {
         tokens::summary(&self.conn, warning_days, Utc::now())
     }
 
+    /// Active tokens expiring in each of the next `weeks` weeks (week 0 starts now), for the
+    /// dashboard's expiry timeline. Reads SQLite only.
+    pub fn expiry_timeline(&self, weeks: u32) -> Result<Vec<u64>> {
+        if !(1..=104).contains(&weeks) {
+            return Err(Error::invalid(format!(
+                "An expiry timeline of {weeks} weeks is out of range; use 1 to 104 weeks"
+            )));
+        }
+        tokens::expiry_weeks(&self.conn, weeks, Utc::now())
+    }
+
     /// One token's metadata, service and activity. `which` is a token id or a name.
     pub fn show(&self, which: &str) -> Result<TokenDetails> {
         let token = self.find(which, Utc::now())?;

@@ -223,6 +223,37 @@ fn expired_is_derived_from_the_expiry() {
 }
 
 #[test]
+fn expiry_timeline_counts_active_tokens_per_week() {
+    let mut m = mem_vault();
+    for (name, days) in [
+        ("in 2 days", 2),
+        ("in 3 days", 3),
+        ("in 20 days", 20),
+        ("in a year", 365),
+    ] {
+        let mut req = gen_req(name, false);
+        req.expires_at = Some(Utc::now() + Duration::days(days));
+        m.vault.generate(req).unwrap();
+    }
+    let mut disabled = gen_req("disabled in 2 days", false);
+    disabled.expires_at = Some(Utc::now() + Duration::days(2));
+    let disabled = m.vault.generate(disabled).unwrap();
+    m.vault.set_enabled(&disabled.token.id, false).unwrap();
+    m.vault.generate(gen_req("never expires", false)).unwrap();
+
+    let weeks = m.vault.expiry_timeline(8).unwrap();
+    assert_eq!(
+        weeks,
+        vec![2, 0, 1, 0, 0, 0, 0, 0],
+        "disabled, far and never-expiring tokens are left out"
+    );
+    assert!(matches!(
+        m.vault.expiry_timeline(0),
+        Err(Error::InvalidInput(_))
+    ));
+}
+
+#[test]
 fn edit_changes_fields_and_records_what_changed() {
     let mut m = mem_vault();
     m.vault.generate(gen_req("old name", false)).unwrap();

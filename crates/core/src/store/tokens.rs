@@ -272,3 +272,28 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
         },
     )?)
 }
+
+/// How many active tokens expire in each of the next `weeks` weeks, week 0 starting at `now`.
+pub(crate) fn expiry_weeks(conn: &Connection, weeks: u32, now: DateTime<Utc>) -> Result<Vec<u64>> {
+    let until = ts(now + Duration::weeks(i64::from(weeks)));
+    let mut counts = vec![0; weeks as usize];
+    let mut stmt = conn.prepare_cached(
+        "SELECT CAST((julianday(expires_at) - julianday(?1)) / 7 AS INTEGER), count(*) \
+         FROM tokens WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2 \
+         GROUP BY 1",
+    )?;
+    let rows = stmt.query_map([ts(now), until], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?))
+    })?;
+    for row in rows {
+        let (week, count) = row?;
+        // A token expiring exactly at the end of the range falls into the last week.
+        let week = usize::try_from(week)
+            .unwrap_or(0)
+            .min(counts.len().saturating_sub(1));
+        if let Some(slot) = counts.get_mut(week) {
+            *slot += count;
+        }
+    }
+    Ok(counts)
+}
