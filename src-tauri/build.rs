@@ -4,8 +4,24 @@
 //! `allow-<command>`/`deny-<command>` permissions, and `capabilities/default.json` must grant
 //! each one explicitly. Once the list is non-empty, Tauri refuses any command not granted.
 
-/// The app's own commands (none yet; the dashboard task adds them here and in capabilities/).
-const APP_COMMANDS: &[&str] = &[];
+/// The app's own commands: each must also be granted in `capabilities/default.json`.
+const APP_COMMANDS: &[&str] = &[
+    "dashboard",
+    "generate_token",
+    "add_token",
+    "show_token",
+    "edit_token",
+    "set_token_enabled",
+    "rotate_token",
+    "delete_token",
+    "reveal_token",
+    "copy_token",
+    "copy_text",
+    "services",
+    "settings",
+    "update_settings",
+    "about",
+];
 
 fn main() {
     let attributes = tauri_build::Attributes::new()

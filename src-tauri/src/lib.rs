@@ -1,4 +1,11 @@
-//! The Tauri shell of Tokenkeeper: builds the window and wires plugins (and later, commands) to the core.
+//! The Tauri shell of Tokenkeeper: builds the window and wires its commands to the core.
+
+mod clipboard;
+mod commands;
+mod error;
+mod state;
+
+pub use error::AppError;
 
 /// Builds and runs the desktop app until its last window closes.
 ///
@@ -8,6 +15,24 @@
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(state::AppState::default())
+        .invoke_handler(tauri::generate_handler![
+            commands::tokens::dashboard,
+            commands::tokens::generate_token,
+            commands::tokens::add_token,
+            commands::tokens::show_token,
+            commands::tokens::edit_token,
+            commands::tokens::set_token_enabled,
+            commands::tokens::rotate_token,
+            commands::tokens::delete_token,
+            commands::secrets::reveal_token,
+            commands::secrets::copy_token,
+            commands::secrets::copy_text,
+            commands::settings::services,
+            commands::settings::settings,
+            commands::settings::update_settings,
+            commands::settings::about,
+        ])
         .run(tauri::generate_context!())
         .expect("Tokenkeeper could not start its window");
 }

@@ -1,0 +1,40 @@
+//! Commands of the Settings screen and the lists the forms offer (services).
+
+use serde::Serialize;
+use tauri::State;
+use tokenkeeper_core::{Identity, ReconcileReport, Service, Settings};
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[tauri::command(async)]
+pub fn services(state: State<'_, AppState>) -> AppResult<Vec<Service>> {
+    state.with_vault(|v| Ok(v.services()?))
+}
+
+#[tauri::command(async)]
+pub fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    state.with_vault(|v| Ok(v.settings()?))
+}
+
+#[tauri::command(async)]
+pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<Settings> {
+    state.with_vault(|v| Ok(v.update_settings(settings)?))
+}
+
+/// Who this install is, and what opening the data directory had to repair.
+#[derive(Serialize)]
+pub struct About {
+    identity: Identity,
+    reconcile: ReconcileReport,
+}
+
+#[tauri::command(async)]
+pub fn about(state: State<'_, AppState>) -> AppResult<About> {
+    state.with_vault(|v| {
+        Ok(About {
+            identity: v.identity(),
+            reconcile: v.last_reconcile().clone(),
+        })
+    })
+}

@@ -1,0 +1,159 @@
+//! Commands of the dashboard, the drawer, the details page and the confirm dialogs.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use tokenkeeper_core::{
+    GenerateRequest, Grace, ImportRequest, ListQuery, RotateRequest, Summary, Token, TokenDetails,
+    TokenEdit,
+};
+
+use super::{SecretInput, ShownSecret};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// Weeks shown on the dashboard's expiry timeline.
+const TIMELINE_WEEKS: u32 = 12;
+
+/// Everything the dashboard draws in one round trip.
+#[derive(Serialize)]
+pub struct Dashboard {
+    tokens: Vec<Token>,
+    summary: Summary,
+    /// Active tokens expiring in each of the next weeks, week 0 starting now.
+    timeline: Vec<u64>,
+    warning_days: u32,
+}
+
+#[tauri::command(async)]
+pub fn dashboard(state: State<'_, AppState>, query: ListQuery) -> AppResult<Dashboard> {
+    state.with_vault(|v| {
+        let warning_days = v.settings()?.expiry_warning_days;
+        Ok(Dashboard {
+            tokens: v.list(&query)?,
+            summary: v.summary(warning_days)?,
+            timeline: v.expiry_timeline(TIMELINE_WEEKS)?,
+            warning_days,
+        })
+    })
+}
+
+/// The fields of the Generate drawer and of the Add existing key form.
+#[derive(Deserialize)]
+pub struct NewToken {
+    name: String,
+    #[serde(default)]
+    description: String,
+    service: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+    /// Generate only: keep a copy in the keychain.
+    #[serde(default)]
+    keep: bool,
+}
+
+/// A token shown once: its value and the vault id, for the show-once dialog.
+#[derive(Serialize)]
+pub struct ShownOnce {
+    token: Token,
+    secret: Option<ShownSecret>,
+    vault_id: String,
+}
+
+#[tauri::command(async)]
+pub fn generate_token(state: State<'_, AppState>, input: NewToken) -> AppResult<ShownOnce> {
+    state.with_vault(|v| {
+        let issued = v.generate(GenerateRequest {
+            name: input.name,
+            description: input.description,
+            service: input.service,
+            scopes: input.scopes,
+            expires_at: input.expires_at,
+            keep: input.keep,
+        })?;
+        Ok(ShownOnce {
+            token: issued.token,
+            secret: Some(ShownSecret(issued.secret)),
+            vault_id: v.identity().vault_id,
+        })
+    })
+}
+
+#[tauri::command(async)]
+pub fn add_token(state: State<'_, AppState>, input: NewToken, key: SecretInput) -> AppResult<Token> {
+    state.with_vault(|v| {
+        Ok(v.import(ImportRequest {
+            name: input.name,
+            description: input.description,
+            service: input.service,
+            scopes: input.scopes,
+            expires_at: input.expires_at,
+            secret: key.0,
+        })?)
+    })
+}
+
+#[tauri::command(async)]
+pub fn show_token(state: State<'_, AppState>, id: String) -> AppResult<TokenDetails> {
+    state.with_vault(|v| Ok(v.show(&id)?))
+}
+
+/// The edit dialog always sends every field; `service` or `expires_at` null means none.
+#[derive(Deserialize)]
+pub struct EditInput {
+    name: String,
+    description: String,
+    service: Option<String>,
+    scopes: Vec<String>,
+    expires_at: Option<DateTime<Utc>>,
+}
+
+#[tauri::command(async)]
+pub fn edit_token(state: State<'_, AppState>, id: String, input: EditInput) -> AppResult<Token> {
+    let edit = TokenEdit {
+        name: Some(input.name),
+        description: Some(input.description),
+        service: Some(input.service),
+        scopes: Some(input.scopes),
+        expires_at: Some(input.expires_at),
+    };
+    state.with_vault(|v| Ok(v.edit(&id, edit)?))
+}
+
+#[tauri::command(async)]
+pub fn set_token_enabled(
+    state: State<'_, AppState>,
+    id: String,
+    enabled: bool,
+) -> AppResult<Token> {
+    state.with_vault(|v| Ok(v.set_enabled(&id, enabled)?))
+}
+
+#[tauri::command(async)]
+pub fn rotate_token(
+    state: State<'_, AppState>,
+    id: String,
+    grace: Grace,
+    key: Option<SecretInput>,
+) -> AppResult<ShownOnce> {
+    state.with_vault(|v| {
+        let rotated = v.rotate(
+            &id,
+            RotateRequest {
+                grace,
+                new_secret: key.map(|k| k.0),
+            },
+        )?;
+        Ok(ShownOnce {
+            token: rotated.token,
+            secret: rotated.secret.map(ShownSecret),
+            vault_id: v.identity().vault_id,
+        })
+    })
+}
+
+#[tauri::command(async)]
+pub fn delete_token(state: State<'_, AppState>, id: String) -> AppResult<Token> {
+    state.with_vault(|v| Ok(v.delete(&id)?))
+}

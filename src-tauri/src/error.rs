@@ -1,0 +1,37 @@
+//! The app's one error type: what a command failed with, sent to the UI as `{kind, message}`.
+
+use serde::Serialize;
+
+/// Everything an app command can fail with. Messages never carry a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// The core refused or failed; its kind (`not_found`, `duplicate`, ...) passes through.
+    #[error(transparent)]
+    Core(#[from] tokenkeeper_core::Error),
+    /// The system clipboard could not be written or read.
+    #[error("The clipboard could not be used: {0}. Nothing was copied; try again, or reveal the token and copy it by hand")]
+    Clipboard(String),
+}
+
+impl AppError {
+    /// Stable machine-readable name the UI branches on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Core(e) => e.kind(),
+            AppError::Clipboard(_) => "clipboard",
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("AppError", 2)?;
+        out.serialize_field("kind", self.kind())?;
+        out.serialize_field("message", &self.to_string())?;
+        out.end()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

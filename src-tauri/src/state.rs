@@ -1,0 +1,30 @@
+//! The one open vault the window works on, opened on first use so a broken data directory
+//! shows up as an error in the window instead of a window that never opens.
+
+use std::sync::Mutex;
+
+use tokenkeeper_core::{default_data_dir, Vault};
+
+use crate::error::AppResult;
+
+/// Managed Tauri state: the vault, behind a lock because commands run on a thread pool.
+#[derive(Default)]
+pub struct AppState {
+    vault: Mutex<Option<Vault>>,
+}
+
+impl AppState {
+    /// Runs `f` on the vault, opening it first if this is the first call or the last open failed.
+    /// The data directory is the one `tok` uses (`TOKENKEEPER_HOME` overrides it), so both see
+    /// the same tokens; every call reads SQLite afresh, so changes from `tok` show on refresh.
+    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
+        // A panic inside a command cannot leave the vault half-changed (the core commits or rolls
+        // back), so a poisoned lock is safe to keep using.
+        let mut slot = self.vault.lock().unwrap_or_else(|p| p.into_inner());
+        let vault = match slot.as_mut() {
+            Some(v) => v,
+            None => slot.insert(Vault::open(&default_data_dir()?)?),
+        };
+        f(vault)
+    }
+}
