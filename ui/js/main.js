@@ -1,10 +1,88 @@
-// Entry module of the Tokenkeeper window. The dashboard modules (dashboard.js, drawer.js, ...)
-// will be imported from here; for now it only confirms that the Tauri bridge is present.
+// Entry module of the Tokenkeeper window: routes between dashboard, details and settings,
+// wires keyboard shortcuts, and reads tokens again when the window regains focus.
 
-const status = document.getElementById("status");
+import * as api from "./api.js";
+import { $ } from "./dom.js";
+import { initDashboard, refresh } from "./dashboard.js";
+import { initDetails, openDetails, resetTabs } from "./details.js";
+import { anyDialogOpen, initDialogs } from "./dialogs.js";
+import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
+import { initSettings, openSettings } from "./settings.js";
 
-if (status) {
-  status.textContent = window.__TAURI__
-    ? "Desktop shell ready."
-    : "Open this page through the Tokenkeeper app.";
+const views = ["view-dashboard", "view-details", "view-settings"];
+
+function route() {
+  const hash = location.hash || "#/";
+  let view = "view-dashboard";
+  if (hash.startsWith("#/token/")) {
+    view = "view-details";
+    resetTabs();
+    openDetails(decodeURIComponent(hash.slice(8)));
+  } else if (hash === "#/settings") {
+    view = "view-settings";
+    openSettings();
+  } else {
+    refresh();
+  }
+  views.forEach((v) => ($(v).hidden = v !== view));
+  $("nav-tokens").toggleAttribute("aria-current", view !== "view-settings");
+  $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
+
+const typing = (el) => el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "Escape" && isDrawerOpen()) {
+    event.preventDefault();
+    closeDrawer();
+    return;
+  }
+  if (typing(event.target) || anyDialogOpen() || isDrawerOpen()) return;
+  if (event.key === "/") {
+    event.preventDefault();
+    if (location.hash.startsWith("#/token/") || location.hash === "#/settings") location.hash = "#/";
+    $("search").focus();
+    $("search").select();
+  } else if (event.key === "n") {
+    event.preventDefault();
+    openDrawer("generate");
+  }
+}
+
+async function showStartupProblems() {
+  try {
+    const { reconcile } = await api.about();
+    const notes = [];
+    if (reconcile.deferred) notes.push(`The OS keychain could not be reached, so keys cannot be revealed or stored right now: ${reconcile.deferred}`);
+    if (reconcile.flagged_missing) notes.push(`${reconcile.flagged_missing} token(s) have lost their secret in the keychain; they are marked "missing".`);
+    if (notes.length) {
+      $("banner").textContent = notes.join(" ");
+      $("banner").hidden = false;
+    }
+  } catch (err) {
+    $("banner").textContent = err.message;
+    $("banner").hidden = false;
+  }
+}
+
+function init() {
+  initDashboard();
+  initDetails();
+  initDialogs();
+  initDrawer();
+  initSettings();
+  $("open-generate").addEventListener("click", () => openDrawer("generate"));
+  $("open-add").addEventListener("click", () => openDrawer("add"));
+  $("empty-generate").addEventListener("click", () => openDrawer("generate"));
+  $("empty-add").addEventListener("click", () => openDrawer("add"));
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", route);
+  // Changes made by `tok` (or another window) show up when this window is looked at again.
+  window.addEventListener("focus", () => (location.hash.startsWith("#/token/") ? route() : refresh()));
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && refresh());
+  route();
+  showStartupProblems();
+}
+
+init();

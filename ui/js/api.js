@@ -1,0 +1,45 @@
+// The only module that talks to the Rust side. Every other module calls these typed functions;
+// a failed command rejects with an ApiError carrying the core's {kind, message}.
+
+export class ApiError extends Error {
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+async function call(command, args = {}) {
+  const tauri = window.__TAURI__;
+  if (!tauri) {
+    throw new ApiError("no_shell", "Open this page through the Tokenkeeper app; the browser cannot reach your tokens.");
+  }
+  try {
+    return await tauri.core.invoke(command, args);
+  } catch (err) {
+    if (err && typeof err === "object" && "kind" in err) throw new ApiError(err.kind, err.message);
+    throw new ApiError("ipc", String(err));
+  }
+}
+
+/** Tokens matching `query` (a core ListQuery), the summary strip and the expiry timeline. */
+export const dashboard = (query) => call("dashboard", { query });
+/** Generates a token; resolves to {token, secret, vault_id} for the show-once dialog. */
+export const generateToken = (input) => call("generate_token", { input });
+/** Stores a key the user already has. */
+export const addToken = (input, key) => call("add_token", { input, key });
+export const showToken = (id) => call("show_token", { id });
+export const editToken = (id, input) => call("edit_token", { id, input });
+export const setTokenEnabled = (id, enabled) => call("set_token_enabled", { id, enabled });
+/** grace: none | one_hour | one_day | seven_days. key: the new value, for imported keys. */
+export const rotateToken = (id, grace, key) => call("rotate_token", { id, grace, key: key ?? null });
+export const deleteToken = (id) => call("delete_token", { id });
+/** The kept secret, to show in place. */
+export const revealToken = (id) => call("reveal_token", { id });
+/** Copies the kept secret on the Rust side; resolves to the seconds until it is cleared. */
+export const copyToken = (id) => call("copy_token", { id });
+/** Copies a value the page shows (show-once token, vault id); cleared like every copy. */
+export const copyText = (value) => call("copy_text", { value });
+export const services = () => call("services");
+export const settings = () => call("settings");
+export const updateSettings = (s) => call("update_settings", { settings: s });
+export const about = () => call("about");

@@ -1,0 +1,256 @@
+// The dashboard: summary strip, expiry timeline, search and filters, and the token table.
+// The table renders only the rows in view, so 10,000 tokens scroll as smoothly as 10.
+
+import * as api from "./api.js";
+import { $, h } from "./dom.js";
+import { services, loadServices, onTokensChanged } from "./catalog.js";
+import * as fmt from "./format.js";
+import { confirmDelete, confirmRotate, openEdit, setEnabled } from "./dialogs.js";
+import { copyKept, onRevealChange, revealedValue, toggleReveal, hideAll } from "./secrets.js";
+import { icon } from "./icons.js";
+import { showError } from "./toast.js";
+
+const ROW_HEIGHT = 56; // px; must match .tokens tbody tr in styles.css
+const OVERSCAN = 8;
+
+const query = { state: null, service: null, scope: null, text: null, expiring_within_days: null, sort: "name", descending: false };
+let rows = [];
+let byId = new Map();
+let knownScopes = new Set();
+let warningDays = 30;
+let loading = null;
+
+/** Reads tokens again (after a change here, in `tok`, or when the window regains focus). */
+export async function refresh() {
+  if (loading) return loading;
+  loading = (async () => {
+    try {
+      const [data] = await Promise.all([api.dashboard(query), loadServices()]);
+      rows = data.tokens;
+      byId = new Map(rows.map((t) => [t.id, t]));
+      warningDays = data.warning_days;
+      rows.forEach((t) => t.scopes.forEach((s) => knownScopes.add(s)));
+      drawSummary(data.summary);
+      drawTimeline(data.timeline);
+      drawFilters();
+      drawCount();
+      drawRows(true);
+    } catch (err) {
+      showError(err);
+    } finally {
+      loading = null;
+    }
+  })();
+  return loading;
+}
+
+export const tokenById = (id) => byId.get(id);
+
+// --- summary and timeline --------------------------------------------------------------------
+
+function drawSummary(summary) {
+  const set = (id, n) => ($(id).querySelector("[data-count]").textContent = n.toLocaleString());
+  set("stat-active", summary.active);
+  set("stat-disabled", summary.disabled);
+  set("stat-expiring", summary.expiring_soon);
+  set("stat-expired", summary.expired);
+  $("stat-expiring").querySelector("[data-label]").textContent = `Expiring in ${warningDays} days`;
+  document.querySelectorAll(".stat").forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter))));
+}
+
+function statActive(filter) {
+  if (filter === "expiring") return query.expiring_within_days !== null;
+  return query.expiring_within_days === null && query.state === filter;
+}
+
+function drawTimeline(weeks) {
+  const svg = $("timeline-chart");
+  const max = Math.max(1, ...weeks);
+  const total = weeks.reduce((a, b) => a + b, 0);
+  const bar = 240 / weeks.length;
+  const title = h("title", { svg: true, id: "timeline-desc" },
+    total ? `${total} token${total === 1 ? "" : "s"} expire in the next ${weeks.length} weeks: ${weeks.map((n, i) => `week ${i + 1}: ${n}`).join(", ")}`
+      : `No tokens expire in the next ${weeks.length} weeks`);
+  const bars = weeks.map((n, i) => {
+    const height = n ? Math.max(3, (n / max) * 52) : 1;
+    return h("rect", {
+      svg: true, class: n ? "bar" : "bar bar--zero", x: (i * bar + 2).toFixed(1), y: (56 - height).toFixed(1),
+      width: (bar - 4).toFixed(1), height: height.toFixed(1), rx: 2, "data-week": i, "data-count": n,
+    }, h("title", { svg: true }, `Week ${i + 1}: ${n}`));
+  });
+  const axis = h("line", { svg: true, class: "axis", x1: 0, x2: 240, y1: 57, y2: 57 });
+  const labels = [h("text", { svg: true, x: 0, y: 64, class: "tick" }, "now"), h("text", { svg: true, x: 240, y: 64, class: "tick", "text-anchor": "end" }, `+${weeks.length} wk`)];
+  svg.replaceChildren(title, ...bars, axis, ...labels);
+}
+
+// --- filters, search, sort -------------------------------------------------------------------
+
+function drawFilters() {
+  const fill = (select, values, anyLabel, current) => {
+    select.replaceChildren(h("option", { value: "" }, anyLabel), ...values.map((v) => h("option", { value: v }, v)));
+    select.value = current ?? "";
+  };
+  fill($("filter-service"), services().map((s) => s.name), "Any service", query.service);
+  fill($("filter-scope"), [...knownScopes].sort(), "Any scope", query.scope);
+  $("filter-status").value = query.state ?? "";
+  document.querySelectorAll(".tokens th[data-sort]").forEach((th) => {
+    const active = th.dataset.sort === query.sort;
+    if (active) th.setAttribute("aria-sort", query.descending ? "descending" : "ascending");
+    else th.removeAttribute("aria-sort");
+  });
+}
+
+function drawCount() {
+  const n = rows.length;
+  const filtered = query.state || query.service || query.scope || query.text || query.expiring_within_days;
+  $("result-count").textContent = `${n.toLocaleString()} token${n === 1 ? "" : "s"}${filtered ? " match" : ""}`;
+  const empty = n === 0;
+  $("empty").hidden = !empty;
+  $("tokens-table").classList.toggle("tokens--empty", empty);
+  $("empty-title").textContent = filtered ? "No tokens match" : "No tokens yet";
+  $("empty-text").textContent = filtered
+    ? "Nothing matches this search and these filters. Clear them to see every token."
+    : "Generate a token for a client of your API, or add a key a service gave you.";
+  $("empty-actions").hidden = Boolean(filtered);
+}
+
+let searchTimer;
+function onSearch() {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    query.text = $("search").value.trim() || null;
+    refresh();
+  }, 120);
+}
+
+function onStat(filter) {
+  const wasOn = statActive(filter);
+  query.expiring_within_days = null;
+  query.state = null;
+  if (!wasOn) {
+    if (filter === "expiring") query.expiring_within_days = warningDays;
+    else query.state = filter;
+  }
+  refresh();
+}
+
+function onSort(key) {
+  if (query.sort === key) query.descending = !query.descending;
+  else {
+    query.sort = key;
+    query.descending = key === "created" || key === "last_used";
+  }
+  refresh();
+}
+
+// --- the table -----------------------------------------------------------------------------
+
+let drawn = { start: -1, end: -1 };
+
+function drawRows(force = false) {
+  const scroller = $("table-scroll");
+  const head = $("tokens-table").tHead.offsetHeight;
+  const top = Math.max(0, scroller.scrollTop - head);
+  const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT);
+  const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const end = Math.min(rows.length, start + visible + OVERSCAN * 2);
+  if (!force && start === drawn.start && end === drawn.end) return;
+  drawn = { start, end };
+  const spacer = (n) => (n > 0 ? [h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: 8 }))] : []);
+  const before = spacer(start);
+  const after = spacer(rows.length - end);
+  before.forEach((tr) => (tr.firstChild.style.height = `${start * ROW_HEIGHT}px`));
+  after.forEach((tr) => (tr.firstChild.style.height = `${(rows.length - end) * ROW_HEIGHT}px`));
+  const body = rows.slice(start, end).map((t, i) => row(t, start + i));
+  // Keep keyboard focus on the same control of the same token across a redraw.
+  const focused = document.activeElement?.closest?.("#rows button[data-action]");
+  const keep = focused && { id: focused.closest("tr").dataset.id, action: focused.dataset.action };
+  $("rows").replaceChildren(...before, ...body, ...after);
+  if (keep) $("rows").querySelector(`tr[data-id="${CSS.escape(keep.id)}"] [data-action="${keep.action}"]`)?.focus();
+  $("tokens-table").setAttribute("aria-rowcount", String(rows.length + 1));
+}
+
+function row(t, index) {
+  const live = t.state !== "deleted";
+  const revealed = revealedValue(t.id);
+  const kept = t.storage === "keychain";
+  const expiresSoon = t.state === "active" && t.expires_at && new Date(t.expires_at) - Date.now() < warningDays * 86400000;
+  const iconBtn = (action, label, glyph, extra = {}) =>
+    h("button", { type: "button", class: `icon-btn icon-btn--${action}`, "data-action": action, "aria-label": `${label} ${t.name}`, title: label, ...extra }, icon(glyph));
+
+  return h("tr", { "data-id": t.id, "data-state": t.state, "aria-rowindex": index + 2 },
+    h("td", { class: "cell-name" },
+      h("a", { href: `#/token/${encodeURIComponent(t.id)}`, class: "token-name" }, t.name),
+      h("span", { class: "muted small" }, t.service ?? (t.origin === "generated" ? "Generated" : "No service"))),
+    h("td", { class: "cell-token" },
+      h("code", { class: revealed ? "secret secret--shown" : "secret", "data-role": "secret" }, revealed ?? maskedHint(t.hint)),
+      kept && live
+        ? iconBtn("reveal", revealed ? "Hide token" : "Reveal token", revealed ? "eye-off" : "eye", { "aria-pressed": String(Boolean(revealed)) })
+        : h("span", { class: "badge badge--muted", title: "Only the SHA-256 fingerprint is kept; the token cannot be shown again" }, kept ? "" : "hash only"),
+      t.secret_missing ? h("span", { class: "badge badge--bad", title: "The keychain no longer holds this secret" }, "missing") : null),
+    h("td", { class: "cell-scopes", title: t.scopes.join(", ") }, fmt.scopesLabel(t.scopes)),
+    h("td", {}, h("time", { datetime: t.created_at, title: fmt.dateTime(t.created_at) }, fmt.date(t.created_at)), h("span", { class: "muted small" }, `by ${t.created_by}`)),
+    h("td", {}, t.last_used_at ? h("time", { datetime: t.last_used_at, title: fmt.dateTime(t.last_used_at) }, fmt.relative(t.last_used_at)) : h("span", { class: "muted" }, "Never")),
+    h("td", { class: expiresSoon ? "warn" : t.state === "expired" ? "bad" : "" },
+      t.expires_at ? h("time", { datetime: t.expires_at, title: fmt.dateTime(t.expires_at) }, fmt.date(t.expires_at)) : h("span", { class: "muted" }, "Never"),
+      t.expires_at && live ? h("span", { class: "small" }, fmt.relative(t.expires_at)) : null),
+    h("td", { class: "cell-status" }, live ? statusSwitch(t) : h("span", { class: "badge badge--muted" }, "Deleted")),
+    h("td", { class: "cell-actions" }, live
+      ? [
+          kept ? iconBtn("copy", "Copy", "copy") : null,
+          h("button", { type: "button", class: "link-btn", "data-action": "rotate", "aria-label": `Reset ${t.name}` }, "Reset"),
+          iconBtn("edit", "Edit", "edit"),
+          iconBtn("delete", "Delete", "delete"),
+        ]
+      : h("span", { class: "muted small" }, t.deleted_at ? `deleted ${fmt.relative(t.deleted_at)}` : "")),
+  );
+}
+
+/** The Active/Disabled toggle. An expired token can be disabled, and shows that it expired. */
+export function statusSwitch(t) {
+  const on = t.status === "active";
+  return h("span", { class: "status" },
+    h("button", { type: "button", role: "switch", class: "switch", "data-action": "toggle", "aria-checked": String(on), "aria-label": `${t.name} is ${on ? "active" : "disabled"}; switch to ${on ? "disable" : "enable"}` },
+      h("span", { class: "switch__knob", "aria-hidden": "true" })),
+    h("span", { class: `state state--${t.state}` }, fmt.stateLabel(t.state)));
+}
+
+export const maskedHint = (hint) => {
+  const cut = hint.indexOf("…");
+  return cut < 0 ? hint : `${hint.slice(0, cut)}••••••••${hint.slice(cut + 1)}`;
+};
+
+/** Runs a row or details action on a token. Shared with the details page. */
+export function act(action, t) {
+  switch (action) {
+    case "toggle": return setEnabled(t, t.status !== "active");
+    case "reveal": return toggleReveal(t.id);
+    case "copy": return copyKept(t);
+    case "rotate": return confirmRotate(t);
+    case "edit": return openEdit(t);
+    case "delete": return confirmDelete(t);
+  }
+}
+
+function onRowClick(event) {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const t = byId.get(button.closest("tr").dataset.id);
+  if (t) act(button.dataset.action, t);
+}
+
+export function initDashboard() {
+  $("search").addEventListener("input", onSearch);
+  $("filter-status").addEventListener("change", (e) => { query.state = e.target.value || null; query.expiring_within_days = null; refresh(); });
+  $("filter-service").addEventListener("change", (e) => { query.service = e.target.value || null; refresh(); });
+  $("filter-scope").addEventListener("change", (e) => { query.scope = e.target.value || null; refresh(); });
+  document.querySelectorAll(".stat").forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter)));
+  document.querySelectorAll(".tokens th[data-sort] button").forEach((b) => b.addEventListener("click", () => onSort(b.closest("th").dataset.sort)));
+  $("refresh").addEventListener("click", refresh);
+  $("rows").addEventListener("click", onRowClick);
+  $("table-scroll").addEventListener("scroll", () => drawRows(), { passive: true });
+  window.addEventListener("resize", () => drawRows(true));
+  onRevealChange(() => drawRows(true));
+  onTokensChanged(refresh);
+  window.addEventListener("hashchange", hideAll);
+}

@@ -1,0 +1,116 @@
+// The details page of one token: General (description, value, usage), Scopes, Details
+// (timestamps) and Activity tabs, with the same actions as the table row.
+
+import * as api from "./api.js";
+import { $, h } from "./dom.js";
+import { onTokensChanged } from "./catalog.js";
+import * as fmt from "./format.js";
+import { act, maskedHint, statusSwitch } from "./dashboard.js";
+import { onRevealChange, revealedValue } from "./secrets.js";
+import { showError } from "./toast.js";
+
+let shown = null; // {token, service, events}
+
+export async function openDetails(id) {
+  try {
+    shown = await api.showToken(id);
+    draw();
+  } catch (err) {
+    showError(err);
+    location.hash = "#/";
+  }
+}
+
+const currentId = () => (location.hash.startsWith("#/token/") ? decodeURIComponent(location.hash.slice(8)) : null);
+
+function draw() {
+  const { token: t, service, events } = shown;
+  const live = t.state !== "deleted";
+  const kept = t.storage === "keychain";
+  $("details-name").textContent = t.name;
+  $("details-sub").replaceChildren(
+    h("span", { class: `state state--${t.state}` }, fmt.stateLabel(t.state)),
+    ` · ${t.service ?? "No service"} · ${t.origin === "generated" ? "Generated" : "Added"} · id `,
+    h("code", {}, t.id),
+  );
+  const button = (action, label, cls = "btn") => h("button", { type: "button", class: cls, "data-action": action }, label);
+  $("details-actions").replaceChildren(...(live
+    ? [statusSwitch(t), kept ? button("copy", "Copy") : null, button("rotate", "Reset"), button("edit", "Edit"), button("delete", "Delete", "btn btn--danger")].filter(Boolean)
+    : [h("span", { class: "badge badge--muted" }, `Deleted ${fmt.dateTime(t.deleted_at)}`)]));
+
+  const revealed = revealedValue(t.id);
+  $("panel-general").replaceChildren(
+    h("h2", { class: "visually-hidden" }, "General"),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Description"), h("dd", { id: "details-description" }, t.description || h("span", { class: "muted" }, "No description")),
+      h("dt", {}, "Token"),
+      h("dd", { class: "value-row" },
+        h("code", { class: revealed ? "secret secret--shown" : "secret", id: "details-secret" }, revealed ?? maskedHint(t.hint)),
+        kept && live ? button("reveal", revealed ? "Hide" : "Show", "btn btn--small") : null,
+        kept && live ? button("copy", "Copy", "btn btn--small") : null,
+        !kept ? h("span", { class: "muted small" }, "Only the SHA-256 fingerprint is kept; this token cannot be shown again.") : null),
+    ),
+    h("h3", {}, "Use it"),
+    h("p", { class: "muted small" }, service ? `${service.name} expects the token in this header:` : "Send the token in this header:"),
+    h("pre", { class: "snippet", id: "usage-snippet" }, h("code", {}, fmt.usageSnippet(service))),
+  );
+
+  $("panel-scopes").replaceChildren(
+    h("h2", { class: "visually-hidden" }, "Scopes"),
+    t.scopes.length
+      ? h("ul", { class: "chips", id: "details-scopes" }, t.scopes.map((s) => h("li", { class: "chip" }, s)))
+      : h("p", { class: "muted" }, "This token has no scopes."),
+  );
+
+  const when = (label, iso) => [h("dt", {}, label), h("dd", {}, iso ? h("time", { datetime: iso }, `${fmt.dateTime(iso)} (${fmt.relative(iso)})`) : h("span", { class: "muted" }, "—"))];
+  $("panel-details").replaceChildren(
+    h("h2", { class: "visually-hidden" }, "Details"),
+    h("dl", { class: "facts", id: "details-times" },
+      when("Created", t.created_at), h("dt", {}, "Created by"), h("dd", {}, t.created_by),
+      when("Updated", t.updated_at), when("Last used", t.last_used_at), when("Expires", t.expires_at),
+      when("Reset", t.rotated_at),
+      t.previous_valid_until ? when("Old value valid until", t.previous_valid_until) : null,
+      t.deleted_at ? when("Deleted", t.deleted_at) : null,
+      h("dt", {}, "Stored"), h("dd", {}, kept ? "Secret in the OS keychain" : "SHA-256 fingerprint only"),
+      h("dt", {}, "Fingerprint"), h("dd", {}, h("code", { class: "wrap" }, t.fingerprint))),
+  );
+
+  $("panel-activity").replaceChildren(
+    h("h2", { class: "visually-hidden" }, "Activity"),
+    h("ol", { class: "activity", id: "details-activity" }, events.map((e) =>
+      h("li", {}, h("strong", {}, fmt.eventLabel(e.kind)), ` by ${e.actor} `, h("time", { datetime: e.at, title: fmt.dateTime(e.at) }, fmt.relative(e.at)),
+        e.detail ? h("span", { class: "muted small" }, ` · ${e.detail}`) : null))),
+  );
+}
+
+function selectTab(tab, focus = false) {
+  document.querySelectorAll("#details-tabs [role=tab]").forEach((t) => {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+  });
+  if (focus) tab.focus();
+}
+
+function onTabKey(event) {
+  const tabs = [...document.querySelectorAll("#details-tabs [role=tab]")];
+  const i = tabs.indexOf(document.activeElement);
+  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+  if (next === undefined || i < 0) return;
+  event.preventDefault();
+  selectTab(tabs[(next + tabs.length) % tabs.length], true);
+}
+
+export function initDetails() {
+  document.querySelectorAll("#details-tabs [role=tab]").forEach((t) => t.addEventListener("click", () => selectTab(t)));
+  $("details-tabs").addEventListener("keydown", onTabKey);
+  $("view-details").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (button && shown) act(button.dataset.action, shown.token);
+  });
+  onRevealChange((id) => shown && id === shown.token.id && draw());
+  onTokensChanged(() => currentId() && openDetails(currentId()));
+}
+
+export const resetTabs = () => selectTab($("tab-general"));

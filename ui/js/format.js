@@ -1,0 +1,81 @@
+// How values read on screen: local dates, relative times, scope labels, state names.
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const relFmt = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+
+export const date = (iso) => (iso ? dateFmt.format(new Date(iso)) : "");
+export const dateTime = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
+
+/** "3 days ago", "in 2 hours", "just now". */
+export function relative(iso, now = Date.now()) {
+  const diff = (new Date(iso).getTime() - now) / 1000;
+  const abs = Math.abs(diff);
+  if (abs < 45) return "just now";
+  const steps = [
+    [60, "second", 1],
+    [3600, "minute", 60],
+    [86400, "hour", 3600],
+    [86400 * 30, "day", 86400],
+    [86400 * 365, "month", 86400 * 30],
+    [Infinity, "year", 86400 * 365],
+  ];
+  for (const [limit, unit, size] of steps) {
+    if (abs < limit) return relFmt.format(Math.round(diff / size), unit);
+  }
+  return "";
+}
+
+/** The seed's rule: the number of scopes, or the name when there is exactly one. */
+export function scopesLabel(scopes) {
+  if (!scopes.length) return "None";
+  if (scopes.length === 1) return scopes[0];
+  return `${scopes.length} scopes`;
+}
+
+export const stateLabel = (state) =>
+  ({ active: "Active", disabled: "Disabled", expired: "Expired", deleted: "Deleted" })[state] ?? state;
+
+export const eventLabel = (kind) =>
+  ({
+    created: "Created",
+    imported: "Added",
+    revealed: "Revealed",
+    copied: "Copied",
+    verified: "Verified",
+    edited: "Edited",
+    enabled: "Enabled",
+    disabled: "Disabled",
+    rotated: "Reset",
+    deleted: "Deleted",
+    exported: "Exported",
+    merged: "Merged from a vault file",
+  })[kind] ?? kind;
+
+/** Splits "read, billing:read" into trimmed, distinct scopes. */
+export function parseScopes(text) {
+  return [...new Set(text.split(",").map((s) => s.trim()).filter(Boolean))];
+}
+
+/** An <input type=date> value (local day) as the end of that day in UTC ISO form, or null. */
+export function endOfLocalDay(value) {
+  if (!value) return null;
+  const [y, m, d] = value.split("-").map(Number);
+  return new Date(y, m - 1, d, 23, 59, 59).toISOString();
+}
+
+/** An ISO time as the local day for an <input type=date>. */
+export function toDateInput(iso) {
+  if (!iso) return "";
+  const t = new Date(iso);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
+}
+
+/** The usage snippet for a token of `service`, from its header template. */
+export function usageSnippet(service) {
+  const template = service?.auth_header ?? "Authorization: Bearer {token}";
+  const header = template.replace("{token}", "$TOKEN");
+  const url = service?.base_url || "https://api.example.com/";
+  return `curl -H "${header}" ${url}`;
+}

@@ -1,0 +1,51 @@
+// The Settings screen: display name, clipboard timeout, expiry warning, and who this install is.
+
+import * as api from "./api.js";
+import { $, h, fieldError } from "./dom.js";
+import { tokensChanged } from "./catalog.js";
+import { toast, showError } from "./toast.js";
+
+export async function openSettings() {
+  try {
+    const [s, about] = await Promise.all([api.settings(), api.about()]);
+    $("set-display-name").value = s.display_name;
+    $("set-clipboard").value = s.clipboard_clear_seconds;
+    $("set-warning").value = s.expiry_warning_days;
+    const fact = (label, value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
+    $("identity").replaceChildren(
+      ...fact("Vault id", about.identity.vault_id),
+      ...fact("Keychain entry", about.identity.keychain_service),
+      ...fact("Data directory", about.identity.data_dir),
+    );
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function readNumber(id, errorId, min, max, what) {
+  const n = Number($(id).value);
+  const ok = $(id).value !== "" && Number.isInteger(n) && n >= min && n <= max;
+  fieldError(errorId, ok ? "" : `${what} must be a whole number from ${min} to ${max}`);
+  return ok ? n : null;
+}
+
+async function save(event) {
+  event.preventDefault();
+  $("settings-error").textContent = "";
+  const name = $("set-display-name").value.trim();
+  fieldError("set-display-name-error", name ? "" : "Display name is required");
+  const clip = readNumber("set-clipboard", "set-clipboard-error", 5, 3600, "Clipboard time");
+  const warn = readNumber("set-warning", "set-warning-error", 1, 365, "Expiry warning");
+  if (!name || clip === null || warn === null) return;
+  try {
+    await api.updateSettings({ display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
+    toast("Settings saved.");
+    tokensChanged();
+  } catch (err) {
+    $("settings-error").textContent = err.message;
+  }
+}
+
+export function initSettings() {
+  $("settings-form").addEventListener("submit", save);
+}
