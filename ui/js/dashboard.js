@@ -186,7 +186,7 @@ function row(t, index) {
       h("code", { class: revealed ? "secret secret--shown" : "secret", "data-role": "secret" }, revealed ?? maskedHint(t.hint)),
       kept && live
         ? iconBtn("reveal", revealed ? "Hide token" : "Reveal token", revealed ? "eye-off" : "eye", { "aria-pressed": String(Boolean(revealed)) })
-        : h("span", { class: "badge badge--muted", title: "Only the SHA-256 fingerprint is kept; the token cannot be shown again" }, kept ? "" : "hash only"),
+        : kept ? null : h("span", { class: "muted small", title: "Only the SHA-256 fingerprint is kept; the token cannot be shown again" }, "hash only: shown once"),
       t.secret_missing ? h("span", { class: "badge badge--bad", title: "The keychain no longer holds this secret" }, "missing") : null),
     h("td", { class: "cell-scopes", title: t.scopes.join(", ") }, fmt.scopesLabel(t.scopes)),
     h("td", {}, h("time", { datetime: t.created_at, title: fmt.dateTime(t.created_at) }, fmt.date(t.created_at)), h("span", { class: "muted small" }, `by ${t.created_by}`)),

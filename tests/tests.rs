@@ -1,0 +1,18 @@
+//! End-to-end tests of the desktop app: the real binary in a real WebKit window under X,
+//! driven through WebDriver (tauri-driver + WebKitWebDriver), over a real SQLite file and the
+//! real Secret Service. Each test walks one workflow of the product pages and saves a
+//! screenshot under target/e2e-screenshots/.
+#![cfg(target_os = "linux")]
+
+mod util;
+
+// Generate from the drawer: validation, the show-once dialog, copy, clipboard clearing.
+mod generate;
+// Add an existing key and reveal it with the eye icon.
+mod keys;
+// The Active/Disabled toggle, edit, and the details page's tabs.
+mod manage;
+// Reset with a grace period, and delete with confirmation.
+mod lifecycle;
+// Search, filters, keyboard shortcuts, changes made outside the window, and scale.
+mod dashboard;

@@ -1,0 +1,326 @@
+//! The end-to-end harness: a fresh data directory seeded through the core, the real app binary
+//! started by tauri-driver (WebKitWebDriver underneath) on the X display, and helpers to wait,
+//! click, type, read the X11 clipboard and save a screenshot of every test.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tempfile::TempDir;
+use tokenkeeper_core::{GenerateRequest, ImportRequest, SecretString, Settings, Token, Vault};
+
+/// One WebKit window at a time: the machine has two cores and the X clipboard is shared.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How long a test waits for the window to show what it expects.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A running app over its own temporary data directory.
+pub struct App {
+    pub client: Client,
+    pub home: TempDir,
+    name: &'static str,
+    driver: Child,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// The data directory before the window opens: seed it through the same core the app uses.
+pub struct Seed {
+    pub home: TempDir,
+    pub vault: Vault,
+}
+
+impl Seed {
+    pub fn new() -> Seed {
+        let home = tempfile::tempdir().expect("temp dir");
+        let vault = Vault::open(home.path()).unwrap_or_else(|e| panic!("open the test vault: {e}"));
+        Seed { home, vault }
+    }
+
+    pub fn generate(&mut self, name: &str, service: Option<&str>, scopes: &[&str], keep: bool) -> (Token, SecretString) {
+        let issued = self
+            .vault
+            .generate(GenerateRequest {
+                name: name.into(),
+                service: service.map(Into::into),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                keep,
+                ..Default::default()
+            })
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        (issued.token, issued.secret)
+    }
+
+    pub fn import(&mut self, name: &str, service: Option<&str>, key: &str) -> Token {
+        self.vault
+            .import(ImportRequest {
+                name: name.into(),
+                description: String::new(),
+                service: service.map(Into::into),
+                scopes: vec![],
+                expires_at: None,
+                secret: SecretString::from(key.to_string()),
+            })
+            .unwrap_or_else(|e| panic!("seed {name}: {e}"))
+    }
+
+    pub fn clipboard_seconds(&mut self, seconds: u32) {
+        let s = self.vault.settings().unwrap();
+        self.vault
+            .update_settings(Settings { clipboard_clear_seconds: seconds, ..s })
+            .unwrap();
+    }
+}
+
+impl App {
+    /// Starts the app on an empty data directory.
+    pub async fn start(name: &'static str) -> App {
+        App::with(name, Seed::new()).await
+    }
+
+    /// Starts the built app binary through tauri-driver over the seeded data directory.
+    pub async fn with(name: &'static str, seed: Seed) -> App {
+        let turn = ONE_WINDOW.lock().await;
+        let Seed { home, vault } = seed;
+        drop(vault);
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "DISPLAY is not set: run the end-to-end tests under X (scripts/test starts Xvfb)"
+        );
+        let port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &free_port().to_string()])
+            .env("TOKENKEEPER_HOME", home.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("could not start tauri-driver ({e}); install it with `cargo install tauri-driver --locked` (scripts/setup does)")
+            });
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_tokenkeeper") }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => panic!("the app window did not start through tauri-driver: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        };
+        let app = App { client, home, name, driver, _turn: turn };
+        app.wait_css("#view-dashboard:not([hidden]) #result-count:not(:empty)").await;
+        app
+    }
+
+    /// The core over the same data directory, to check what the window did (or change it
+    /// behind the window's back, as `tok` would).
+    pub fn vault(&self) -> Vault {
+        Vault::open(self.home.path()).unwrap()
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.wait_css(css).await
+    }
+
+    /// Waits until an element matching `css` exists and is displayed.
+    pub async fn wait_css(&self, css: &str) -> Element {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if el.is_displayed().await.unwrap_or(false) {
+                    return el;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] nothing visible matches `{css}`", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until no displayed element matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut visible = false;
+            for el in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+                visible |= el.is_displayed().await.unwrap_or(false);
+            }
+            if !visible {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] `{css}` is still visible", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the text of `css` satisfies `ok`, and returns it.
+    pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = String::new();
+        loop {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.text().await.unwrap_or_default();
+                if ok(&last) {
+                    return last;
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] `{css}` never showed what was expected; last text: {last:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("[{}] click `{css}`: {e}", self.name));
+    }
+
+    /// Clears a field and types into it, as a user would.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.unwrap();
+        el.send_keys(text).await.unwrap();
+    }
+
+    /// Presses keys on whatever has focus (e.g. "/" or "n" for the shortcuts).
+    pub async fn press(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    /// The names of the table's rendered rows, top to bottom.
+    pub async fn row_names(&self) -> Vec<String> {
+        let names = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('#rows tr[data-id] .token-name')].map(a => a.textContent)",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(names).unwrap()
+    }
+
+    /// Waits until the table shows exactly `expected` (in order).
+    pub async fn wait_rows(&self, expected: &[&str]) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let names = self.row_names().await;
+            if names == expected {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] the table shows {names:?}, expected {expected:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The CSS selector of a control in the row of the token named `name`.
+    pub async fn in_row(&self, name: &str, css: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let id = self
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('#rows tr[data-id]')]
+                       .find(r => r.querySelector('.token-name').textContent === arguments[0])?.dataset.id ?? null",
+                    vec![name.into()],
+                )
+                .await
+                .unwrap();
+            if let Some(id) = id.as_str() {
+                return format!("#rows tr[data-id=\"{id}\"] {css}");
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] no row named {name:?}", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves what the window shows now as target/e2e-screenshots/<test>[-<step>].png.
+    pub async fn screenshot(&self, step: &str) {
+        let Ok(png) = self.client.screenshot().await else { return };
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = if step.is_empty() { format!("{}.png", self.name) } else { format!("{}-{step}.png", self.name) };
+        std::fs::write(dir.join(file), png).unwrap();
+    }
+
+    /// Saves the final screenshot and closes the window.
+    pub async fn finish(mut self) {
+        self.screenshot("").await;
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver);
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+    }
+}
+
+/// Stops tauri-driver and everything it started (WebKitWebDriver and the app).
+fn stop(driver: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", driver.id())])
+        .status();
+    let _ = driver.wait();
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// target/e2e-screenshots, beside the test binary's target/debug.
+pub fn screenshot_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target: &Path = exe.ancestors().nth(3).unwrap();
+    target.join("e2e-screenshots")
+}
+
+/// What the X11 clipboard holds now (empty when it holds nothing), read with xclip.
+pub fn clipboard() -> String {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip is needed to read the clipboard back (scripts/setup installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits up to `limit` for the clipboard to satisfy `ok`; returns what it last held.
+pub async fn wait_clipboard(limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let now = clipboard();
+        if ok(&now) || Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
