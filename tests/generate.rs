@@ -17,9 +17,13 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
     app.press("n").await;
     app.wait_css("#drawer.drawer--open").await;
     app.click("#form-submit").await;
-    app.wait_text("#f-name-error", |t| t == "Name is required").await;
+    app.wait_text("#f-name-error", |t| t == "Name is required")
+        .await;
     app.screenshot("name-required").await;
-    assert!(app.vault().list(&Default::default()).unwrap().is_empty(), "a refused form stores nothing");
+    assert!(
+        app.vault().list(&Default::default()).unwrap().is_empty(),
+        "a refused form stores nothing"
+    );
 
     app.type_into("#f-name", "Billing export").await;
     app.wait_gone("#f-name-error").await;
@@ -29,11 +33,23 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
 
     // The show-once dialog: the token, the vault id, the warning.
     app.wait_css("#dlg-shown[open]").await;
-    let warning = app.find("#shown-warning").await.text().await.unwrap();
+    let warning = app.text("#shown-warning").await;
     assert!(warning.contains("will not be shown again"), "{warning}");
-    let secret = app.find("#shown-secret").await.prop("value").await.unwrap().unwrap();
+    let secret = app
+        .find("#shown-secret")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     token_format::check(&secret).expect("a well-formed token");
-    let vault_id = app.find("#shown-vault").await.prop("value").await.unwrap().unwrap();
+    let vault_id = app
+        .find("#shown-vault")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(vault_id, app.vault().identity().vault_id);
     app.screenshot("show-once").await;
 
@@ -48,9 +64,16 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
     // Closing the dialog removes the value from the page; the row is there, hash-only.
     app.click("#shown-ok").await;
     app.wait_gone("#dlg-shown[open]").await;
-    assert_eq!(app.find("#shown-secret").await.prop("value").await.unwrap().as_deref(), Some(""));
+    let field = app
+        .client
+        .find(fantoccini::Locator::Css("#shown-secret"))
+        .await
+        .unwrap();
+    assert_eq!(field.prop("value").await.unwrap().as_deref(), Some(""));
     app.wait_rows(&["Billing export"]).await;
-    let scopes = app.find(&app.in_row("Billing export", ".cell-scopes").await).await.text().await.unwrap();
+    let scopes = app
+        .text(&app.in_row("Billing export", ".cell-scopes").await)
+        .await;
     assert_eq!(scopes, "2 scopes");
     let verified = app.vault().verify(&SecretString::from(secret)).unwrap();
     assert_eq!(verified.status, VerifyStatus::Active);
@@ -64,10 +87,15 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
 async fn a_copy_is_not_cleared_when_the_user_copied_something_else() {
     let mut seed = Seed::new();
     seed.clipboard_seconds(5);
-    seed.import("Stripe live", Some("Stripe"), "sk_live_not_a_real_key_0123456789");
+    seed.import(
+        "Stripe live",
+        Some("Stripe"),
+        "sk_live_not_a_real_key_0123456789",
+    );
     let app = App::with("clipboard-kept", seed).await;
 
-    app.click(&app.in_row("Stripe live", "[data-action=copy]").await).await;
+    app.click(&app.in_row("Stripe live", "[data-action=copy]").await)
+        .await;
     let copied = wait_clipboard(Duration::from_secs(5), |c| c.starts_with("sk_live")).await;
     assert_eq!(copied, "sk_live_not_a_real_key_0123456789");
 
@@ -78,9 +106,18 @@ async fn a_copy_is_not_cleared_when_the_user_copied_something_else() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    xclip.stdin.take().unwrap().write_all(b"my own note").unwrap();
+    xclip
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"my own note")
+        .unwrap();
     xclip.wait().unwrap();
     tokio::time::sleep(Duration::from_secs(7)).await;
-    assert_eq!(clipboard(), "my own note", "Tokenkeeper only clears its own value");
+    assert_eq!(
+        clipboard(),
+        "my own note",
+        "Tokenkeeper only clears its own value"
+    );
     app.finish().await;
 }

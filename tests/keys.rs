@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tokenkeeper_core::{ExposeSecret, Access, Storage};
+use tokenkeeper_core::{Access, ExposeSecret, Storage};
 
 use crate::util::*;
 
@@ -18,15 +18,29 @@ async fn add_an_existing_key_then_reveal_it_with_the_eye_icon() {
     app.click("#open-add").await;
     app.wait_css("#drawer.drawer--open").await;
     app.type_into("#f-name", "NocoDB prod").await;
-    app.find("#f-service").await.select_by_value("NocoDB").await.unwrap();
-    app.wait_text("#f-service-hint", |t| t.contains("xc-token")).await;
+    app.find("#f-service")
+        .await
+        .select_by_value("NocoDB")
+        .await
+        .unwrap();
+    app.wait_text("#f-service-hint", |t| t.contains("xc-token"))
+        .await;
     // No key yet: refused inline, nothing stored.
     app.click("#form-submit").await;
-    app.wait_text("#f-key-error", |t| t.starts_with("Key is required")).await;
+    app.wait_text("#f-key-error", |t| t.starts_with("Key is required"))
+        .await;
     assert!(app.vault().list(&Default::default()).unwrap().is_empty());
 
     app.type_into("#f-key", KEY).await;
-    assert_eq!(app.find("#f-key").await.attr("type").await.unwrap().as_deref(), Some("password"));
+    assert_eq!(
+        app.find("#f-key")
+            .await
+            .attr("type")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("password")
+    );
     app.click("#form-submit").await;
     app.wait_gone("#drawer").await;
     app.wait_rows(&["NocoDB prod"]).await;
@@ -36,19 +50,30 @@ async fn add_an_existing_key_then_reveal_it_with_the_eye_icon() {
     let token = vault.show("NocoDB prod").unwrap().token;
     assert_eq!(token.storage, Storage::Keychain);
     assert_eq!(token.service.as_deref(), Some("NocoDB"));
-    assert_eq!(vault.reveal(&token.id, Access::Revealed).unwrap().expose_secret(), KEY);
+    assert_eq!(
+        vault
+            .reveal(&token.id, Access::Revealed)
+            .unwrap()
+            .expose_secret(),
+        KEY
+    );
     let secret_cell = app.in_row("NocoDB prod", "[data-role=secret]").await;
-    let masked = app.find(&secret_cell).await.text().await.unwrap();
-    assert!(!masked.contains(KEY) && masked.ends_with("1j0k"), "masked: {masked}");
+    let masked = app.text(&secret_cell).await;
+    assert!(
+        !masked.contains(KEY) && masked.ends_with("1j0k"),
+        "masked: {masked}"
+    );
 
     // The eye reveals the key in place...
-    app.click(&app.in_row("NocoDB prod", "[data-action=reveal]").await).await;
+    app.click(&app.in_row("NocoDB prod", "[data-action=reveal]").await)
+        .await;
     app.wait_text(&secret_cell, |t| t == KEY).await;
     app.screenshot("revealed").await;
     // ...and it hides itself again after 30 seconds.
     tokio::time::sleep(Duration::from_secs(29)).await;
-    assert_eq!(app.find(&secret_cell).await.text().await.unwrap(), KEY, "still shown before 30 s");
-    app.wait_text(&secret_cell, |t| t != KEY && t.ends_with("1j0k")).await;
+    assert_eq!(app.text(&secret_cell).await, KEY, "still shown before 30 s");
+    app.wait_text(&secret_cell, |t| t != KEY && t.ends_with("1j0k"))
+        .await;
 
     // The same key again is refused, next to the key field, and nothing changes.
     app.click("#open-add").await;

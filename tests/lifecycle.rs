@@ -11,16 +11,23 @@ async fn reset_with_a_grace_period_shows_the_new_value_once() {
     let (_, old) = seed.generate("Partner API", None, &["read"], false);
     let app = App::with("reset", seed).await;
 
-    app.click(&app.in_row("Partner API", "[data-action=rotate]").await).await;
+    app.click(&app.in_row("Partner API", "[data-action=rotate]").await)
+        .await;
     app.wait_css("#dlg-rotate[open]").await;
-    let title = app.find("#rotate-title").await.text().await.unwrap();
+    let title = app.text("#rotate-title").await;
     assert_eq!(title, "Reset “Partner API”?");
     app.click("#dlg-rotate input[value=one_day]").await;
     app.screenshot("confirm").await;
     app.click("#rotate-confirm").await;
 
     app.wait_css("#dlg-shown[open]").await;
-    let new = app.find("#shown-secret").await.prop("value").await.unwrap().unwrap();
+    let new = app
+        .find("#shown-secret")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
     token_format::check(&new).expect("a well-formed token");
     app.screenshot("new-value").await;
     app.click("#shown-ok").await;
@@ -30,39 +37,60 @@ async fn reset_with_a_grace_period_shows_the_new_value_once() {
     let now = vault.verify(&SecretString::from(new)).unwrap();
     assert_eq!(now.status, VerifyStatus::Active);
     let before = vault.verify(&old).unwrap();
-    assert_eq!((before.status, before.via_grace_period), (VerifyStatus::Active, true));
+    assert_eq!(
+        (before.status, before.via_grace_period),
+        (VerifyStatus::Active, true)
+    );
     app.finish().await;
 }
 
 #[tokio::test]
 async fn delete_asks_first_and_leaves_a_tombstone() {
     let mut seed = Seed::new();
-    seed.generate("Old script", None, &[], false);
+    let (old, _) = seed.generate("Old script", None, &[], false);
     seed.generate("Keep me", None, &[], false);
     let app = App::with("delete", seed).await;
 
     // Cancel changes nothing.
-    app.click(&app.in_row("Old script", "[data-action=delete]").await).await;
+    app.click(&app.in_row("Old script", "[data-action=delete]").await)
+        .await;
     app.wait_css("#dlg-delete[open]").await;
-    let text = app.find("#delete-text").await.text().await.unwrap();
-    assert!(text.contains("cannot be undone") && text.contains("stops working"), "{text}");
+    let text = app.text("#delete-text").await;
+    assert!(
+        text.contains("cannot be undone") && text.contains("stops working"),
+        "{text}"
+    );
     app.screenshot("confirm").await;
     app.click("#delete-cancel").await;
     app.wait_gone("#dlg-delete[open]").await;
     app.wait_rows(&["Keep me", "Old script"]).await;
 
     // Confirm deletes it.
-    app.click(&app.in_row("Old script", "[data-action=delete]").await).await;
+    app.click(&app.in_row("Old script", "[data-action=delete]").await)
+        .await;
     app.click("#delete-confirm").await;
     app.wait_gone("#dlg-delete[open]").await;
     app.wait_rows(&["Keep me"]).await;
-    assert_eq!(app.vault().show("Old script").unwrap().token.state, TokenState::Deleted);
+    assert_eq!(
+        app.vault().show(&old.id).unwrap().token.state,
+        TokenState::Deleted
+    );
 
     // The Deleted filter still lists it, without actions.
-    app.find("#filter-status").await.select_by_value("deleted").await.unwrap();
+    app.find("#filter-status")
+        .await
+        .select_by_value("deleted")
+        .await
+        .unwrap();
     app.wait_rows(&["Old script"]).await;
-    let status = app.find(&app.in_row("Old script", ".cell-status").await).await.text().await.unwrap();
+    let status = app
+        .text(&app.in_row("Old script", ".cell-status").await)
+        .await;
     assert_eq!(status, "Deleted");
-    assert!(app.client.find(fantoccini::Locator::Css("#rows [data-action=rotate]")).await.is_err());
+    assert!(app
+        .client
+        .find(fantoccini::Locator::Css("#rows [data-action=rotate]"))
+        .await
+        .is_err());
     app.finish().await;
 }

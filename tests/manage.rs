@@ -12,16 +12,36 @@ async fn toggle_status_from_the_table() {
     let app = App::with("toggle", seed).await;
 
     let switch = app.in_row("CI deploy", "[role=switch]").await;
-    assert_eq!(app.find(&switch).await.attr("aria-checked").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        app.find(&switch)
+            .await
+            .attr("aria-checked")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
     app.click(&switch).await;
-    app.wait_text(&app.in_row("CI deploy", ".state").await, |t| t == "Disabled").await;
-    app.wait_text("#stat-disabled [data-count]", |t| t == "1").await;
-    assert_eq!(app.vault().show("CI deploy").unwrap().token.status, Status::Disabled);
+    app.wait_text(&app.in_row("CI deploy", ".state").await, |t| {
+        t == "Disabled"
+    })
+    .await;
+    app.wait_text("#stat-disabled [data-count]", |t| t == "1")
+        .await;
+    assert_eq!(
+        app.vault().show("CI deploy").unwrap().token.status,
+        Status::Disabled
+    );
     app.screenshot("disabled").await;
 
-    app.click(&app.in_row("CI deploy", "[role=switch]").await).await;
-    app.wait_text(&app.in_row("CI deploy", ".state").await, |t| t == "Active").await;
-    assert_eq!(app.vault().show("CI deploy").unwrap().token.state, TokenState::Active);
+    app.click(&app.in_row("CI deploy", "[role=switch]").await)
+        .await;
+    app.wait_text(&app.in_row("CI deploy", ".state").await, |t| t == "Active")
+        .await;
+    assert_eq!(
+        app.vault().show("CI deploy").unwrap().token.state,
+        TokenState::Active
+    );
     app.finish().await;
 }
 
@@ -44,29 +64,51 @@ async fn details_tabs_show_the_token_and_edit_changes_it() {
     // The name opens the details page.
     app.click(&app.in_row("NocoDB", ".token-name").await).await;
     app.wait_text("#details-name", |t| t == "NocoDB").await;
-    app.wait_text("#details-description", |t| t == "Reporting dashboard").await;
-    let snippet = app.find("#usage-snippet").await.text().await.unwrap();
-    assert!(snippet.contains("curl -H \"xc-token: $TOKEN\""), "{snippet}");
+    app.wait_text("#details-description", |t| t == "Reporting dashboard")
+        .await;
+    let snippet = app.text("#usage-snippet").await;
+    assert!(
+        snippet.contains("curl -H \"xc-token: $TOKEN\""),
+        "{snippet}"
+    );
     // Show, then hide, the value on the General tab.
     app.click("#panel-general [data-action=reveal]").await;
-    app.wait_text("#details-secret", |t| t == "nc_0123456789abcdefghij").await;
+    app.wait_text("#details-secret", |t| t == "nc_0123456789abcdefghij")
+        .await;
     app.click("#panel-general [data-action=reveal]").await;
-    app.wait_text("#details-secret", |t| t != "nc_0123456789abcdefghij").await;
+    app.wait_text("#details-secret", |t| t != "nc_0123456789abcdefghij")
+        .await;
     app.screenshot("general").await;
 
     app.click("#tab-scopes").await;
     app.wait_css("#panel-scopes:not([hidden])").await;
     let scopes = app.wait_text("#details-scopes", |t| !t.is_empty()).await;
-    assert!(scopes.contains("read") && scopes.contains("billing:read"), "{scopes}");
-    assert!(!app.find("#panel-general").await.is_displayed().await.unwrap());
+    assert!(
+        scopes.contains("read") && scopes.contains("billing:read"),
+        "{scopes}"
+    );
+    assert!(
+        !app.visible("#panel-general").await,
+        "one tab panel at a time"
+    );
 
     app.click("#tab-details").await;
-    let times = app.wait_text("#details-times", |t| t.contains("Created")).await;
-    assert!(times.contains("Last used") && times.contains("Expires"), "{times}");
+    let times = app
+        .wait_text("#details-times", |t| t.contains("Created"))
+        .await;
+    assert!(
+        times.contains("Last used") && times.contains("Expires"),
+        "{times}"
+    );
 
     app.click("#tab-activity").await;
-    let activity = app.wait_text("#details-activity", |t| t.contains("Revealed")).await;
-    assert!(activity.contains("Added") && activity.contains("Edited"), "{activity}");
+    let activity = app
+        .wait_text("#details-activity", |t| t.contains("Revealed"))
+        .await;
+    assert!(
+        activity.contains("Added") && activity.contains("Edited"),
+        "{activity}"
+    );
     app.screenshot("activity").await;
 
     // Edit from the details page.
@@ -74,13 +116,18 @@ async fn details_tabs_show_the_token_and_edit_changes_it() {
     app.wait_css("#dlg-edit[open]").await;
     app.type_into("#e-name", "").await;
     app.click("#edit-save").await;
-    app.wait_text("#e-name-error", |t| t == "Name is required").await;
+    app.wait_text("#e-name-error", |t| t == "Name is required")
+        .await;
     app.type_into("#e-name", "NocoDB reporting").await;
     app.type_into("#e-description", "Read-only reports").await;
     app.click("#edit-save").await;
     app.wait_gone("#dlg-edit[open]").await;
-    app.wait_text("#details-name", |t| t == "NocoDB reporting").await;
+    app.wait_text("#details-name", |t| t == "NocoDB reporting")
+        .await;
     let edited = app.vault().show(&token.id).unwrap().token;
-    assert_eq!((edited.name.as_str(), edited.description.as_str()), ("NocoDB reporting", "Read-only reports"));
+    assert_eq!(
+        (edited.name.as_str(), edited.description.as_str()),
+        ("NocoDB reporting", "Read-only reports")
+    );
     app.finish().await;
 }

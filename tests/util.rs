@@ -3,8 +3,8 @@
 //! click, type, read the X11 clipboard and save a screenshot of every test.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,13 @@ impl Seed {
         Seed { home, vault }
     }
 
-    pub fn generate(&mut self, name: &str, service: Option<&str>, scopes: &[&str], keep: bool) -> (Token, SecretString) {
+    pub fn generate(
+        &mut self,
+        name: &str,
+        service: Option<&str>,
+        scopes: &[&str],
+        keep: bool,
+    ) -> (Token, SecretString) {
         let issued = self
             .vault
             .generate(GenerateRequest {
@@ -71,7 +77,10 @@ impl Seed {
     pub fn clipboard_seconds(&mut self, seconds: u32) {
         let s = self.vault.settings().unwrap();
         self.vault
-            .update_settings(Settings { clipboard_clear_seconds: seconds, ..s })
+            .update_settings(Settings {
+                clipboard_clear_seconds: seconds,
+                ..s
+            })
             .unwrap();
     }
 }
@@ -111,14 +120,27 @@ impl App {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = loop {
-            match ClientBuilder::native().capabilities(caps.clone()).connect(&url).await {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
                 Ok(c) => break c,
-                Err(e) if Instant::now() > deadline => panic!("the app window did not start through tauri-driver: {e}"),
+                Err(e) if Instant::now() > deadline => {
+                    panic!("the app window did not start through tauri-driver: {e}")
+                }
                 Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
             }
         };
-        let app = App { client, home, name, driver, _turn: turn };
-        app.wait_css("#view-dashboard:not([hidden]) #result-count:not(:empty)").await;
+        let app = App {
+            client,
+            home,
+            name,
+            driver,
+            _turn: turn,
+        };
+        app.wait_css("#view-dashboard:not([hidden]) #result-count:not(:empty)")
+            .await;
         app
     }
 
@@ -132,12 +154,26 @@ impl App {
         self.wait_css(css).await
     }
 
-    /// Waits until an element matching `css` exists and is displayed.
+    /// Whether some element matching `css` is rendered (has a box and is not hidden).
+    pub async fn visible(&self, css: &str) -> bool {
+        self.client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].some(el =>
+                   el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')",
+                vec![css.into()],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
+    /// Waits until an element matching `css` is rendered, and returns it.
     pub async fn wait_css(&self, css: &str) -> Element {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                if el.is_displayed().await.unwrap_or(false) {
+            if self.visible(css).await {
+                if let Ok(el) = self.client.find(Locator::Css(css)).await {
                     return el;
                 }
             }
@@ -149,17 +185,10 @@ impl App {
         }
     }
 
-    /// Waits until no displayed element matches `css`.
+    /// Waits until nothing matching `css` is rendered.
     pub async fn wait_gone(&self, css: &str) {
         let deadline = Instant::now() + PATIENCE;
-        loop {
-            let mut visible = false;
-            for el in self.client.find_all(Locator::Css(css)).await.unwrap_or_default() {
-                visible |= el.is_displayed().await.unwrap_or(false);
-            }
-            if !visible {
-                return;
-            }
+        while self.visible(css).await {
             if Instant::now() > deadline {
                 self.screenshot("FAILED").await;
                 panic!("[{}] `{css}` is still visible", self.name);
@@ -168,34 +197,73 @@ impl App {
         }
     }
 
+    /// The text of the first element matching `css` as rendered (`innerText`), or "" if none.
+    pub async fn text(&self, css: &str) -> String {
+        let v = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]); return el ? el.innerText.trim() : ''",
+                vec![css.into()],
+            )
+            .await
+            .unwrap();
+        v.as_str().unwrap_or_default().to_string()
+    }
+
     /// Waits until the text of `css` satisfies `ok`, and returns it.
     pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
         let mut last = String::new();
         loop {
-            if let Ok(el) = self.client.find(Locator::Css(css)).await {
-                last = el.text().await.unwrap_or_default();
-                if ok(&last) {
-                    return last;
-                }
+            last = self.text(css).await;
+            if ok(&last) {
+                return last;
             }
             if Instant::now() > deadline {
                 self.screenshot("FAILED").await;
-                panic!("[{}] `{css}` never showed what was expected; last text: {last:?}", self.name);
+                panic!(
+                    "[{}] `{css}` never showed what was expected; last text: {last:?}",
+                    self.name
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
+    /// Clicks `css`, retrying while it is still moving into place (the drawer slides in).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("[{}] click `{css}`: {e}", self.name));
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => {
+                    self.screenshot("FAILED").await;
+                    panic!("[{}] click `{css}`: {e}", self.name);
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Clears a field and types into it, as a user would.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let el = self.find(css).await;
-        el.clear().await.unwrap();
-        el.send_keys(text).await.unwrap();
+        // Typing then deleting a space makes an emptied field fire its input event too.
+        let keys = if text.is_empty() { " \u{e003}" } else { text };
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let el = self.find(css).await;
+            // Retried while the field is still sliding into place with the drawer.
+            match el.clear().await {
+                Ok(()) => {
+                    el.send_keys(keys).await.unwrap();
+                    return;
+                }
+                Err(e) if Instant::now() > deadline => {
+                    panic!("[{}] type into `{css}`: {e}", self.name)
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Presses keys on whatever has focus (e.g. "/" or "n" for the shortcuts).
@@ -232,7 +300,10 @@ impl App {
             }
             if Instant::now() > deadline {
                 self.screenshot("FAILED").await;
-                panic!("[{}] the table shows {names:?}, expected {expected:?}", self.name);
+                panic!(
+                    "[{}] the table shows {names:?}, expected {expected:?}",
+                    self.name
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -264,10 +335,16 @@ impl App {
 
     /// Saves what the window shows now as target/e2e-screenshots/<test>[-<step>].png.
     pub async fn screenshot(&self, step: &str) {
-        let Ok(png) = self.client.screenshot().await else { return };
+        let Ok(png) = self.client.screenshot().await else {
+            return;
+        };
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).unwrap();
-        let file = if step.is_empty() { format!("{}.png", self.name) } else { format!("{}-{step}.png", self.name) };
+        let file = if step.is_empty() {
+            format!("{}.png", self.name)
+        } else {
+            format!("{}-{step}.png", self.name)
+        };
         std::fs::write(dir.join(file), png).unwrap();
     }
 
@@ -294,7 +371,11 @@ fn stop(driver: &mut Child) {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// target/e2e-screenshots, beside the test binary's target/debug.

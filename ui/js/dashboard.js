@@ -19,6 +19,7 @@ let byId = new Map();
 let knownScopes = new Set();
 let warningDays = 30;
 let loading = null;
+let lastQuery = "";
 
 /** Reads tokens again (after a change here, in `tok`, or when the window regains focus). */
 export async function refresh() {
@@ -26,6 +27,10 @@ export async function refresh() {
   loading = (async () => {
     try {
       const [data] = await Promise.all([api.dashboard(query), loadServices()]);
+      // A new query starts at the top; a refresh of the same one keeps the scroll position.
+      const key = JSON.stringify(query);
+      if (key !== lastQuery) $("table-scroll").scrollTop = 0;
+      lastQuery = key;
       rows = data.tokens;
       byId = new Map(rows.map((t) => [t.id, t]));
       warningDays = data.warning_days;
@@ -152,7 +157,8 @@ function drawRows(force = false) {
   const head = $("tokens-table").tHead.offsetHeight;
   const top = Math.max(0, scroller.scrollTop - head);
   const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT);
-  const start = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const first = Math.min(Math.floor(top / ROW_HEIGHT), Math.max(0, rows.length - visible));
+  const start = Math.max(0, first - OVERSCAN);
   const end = Math.min(rows.length, start + visible + OVERSCAN * 2);
   if (!force && start === drawn.start && end === drawn.end) return;
   drawn = { start, end };

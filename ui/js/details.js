@@ -109,7 +109,8 @@ export function initDetails() {
     const button = event.target.closest("button[data-action]");
     if (button && shown) act(button.dataset.action, shown.token);
   });
-  onRevealChange((id) => shown && id === shown.token.id && draw());
+  // Read again after a reveal: it adds to Activity and to "last used".
+  onRevealChange((id) => shown && id === shown.token.id && openDetails(id));
   onTokensChanged(() => currentId() && openDetails(currentId()));
 }
 

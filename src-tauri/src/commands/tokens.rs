@@ -81,7 +81,11 @@ pub fn generate_token(state: State<'_, AppState>, input: NewToken) -> AppResult<
 }
 
 #[tauri::command(async)]
-pub fn add_token(state: State<'_, AppState>, input: NewToken, key: SecretInput) -> AppResult<Token> {
+pub fn add_token(
+    state: State<'_, AppState>,
+    input: NewToken,
+    key: SecretInput,
+) -> AppResult<Token> {
     state.with_vault(|v| {
         Ok(v.import(ImportRequest {
             name: input.name,
