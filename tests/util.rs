@@ -213,9 +213,8 @@ impl App {
     /// Waits until the text of `css` satisfies `ok`, and returns it.
     pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
-        let mut last = String::new();
         loop {
-            last = self.text(css).await;
+            let last = self.text(css).await;
             if ok(&last) {
                 return last;
             }
