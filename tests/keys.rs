@@ -88,3 +88,41 @@ async fn add_an_existing_key_then_reveal_it_with_the_eye_icon() {
     app.wait_gone("#drawer").await;
     app.finish().await;
 }
+
+#[tokio::test]
+async fn a_secret_removed_from_the_keychain_is_reported_not_swallowed() {
+    let mut seed = Seed::new();
+    let token = seed.import(
+        "GitHub CI",
+        Some("GitHub"),
+        "ghp_removed_behind_our_back_0123456789",
+    );
+    // Someone deletes the secret in Seahorse (or with secret-tool) while Tokenkeeper is closed.
+    let removed = std::process::Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            &seed.vault.identity().keychain_service,
+            "username",
+            &token.id,
+        ])
+        .status()
+        .expect("secret-tool is installed by scripts/setup");
+    assert!(removed.success());
+    let app = App::with("secret-missing", seed).await;
+
+    app.click(&app.in_row("GitHub CI", "[data-action=reveal]").await)
+        .await;
+    let toast = app.wait_text(".toast--error", |t| !t.is_empty()).await;
+    assert!(toast.contains("has no secret for 'GitHub CI'"), "{toast}");
+    // The row is now flagged, and the error stays until dismissed.
+    app.click("#refresh").await;
+    app.wait_text(&app.in_row("GitHub CI", ".cell-token").await, |t| {
+        t.contains("missing")
+    })
+    .await;
+    app.screenshot("toast").await;
+    app.click(".toast--error .icon-btn").await;
+    app.wait_gone(".toast--error").await;
+    app.finish().await;
+}

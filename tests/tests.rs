@@ -14,5 +14,7 @@ mod keys;
 mod manage;
 // Reset with a grace period, and delete with confirmation.
 mod lifecycle;
+// Settings: validation, saving, and their effect on the dashboard and new tokens.
+mod settings;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
