@@ -54,7 +54,7 @@ export const tokenById = (id) => byId.get(id);
 // --- summary and timeline --------------------------------------------------------------------
 
 function drawSummary(summary) {
-  const set = (id, n) => ($(id).querySelector("[data-count]").textContent = n.toLocaleString());
+  const set = (id, n) => ($(id).querySelector("[data-count]").textContent = fmt.count(n));
   set("stat-active", summary.active);
   set("stat-disabled", summary.disabled);
   set("stat-expiring", summary.expiring_soon);
@@ -108,7 +108,7 @@ function drawFilters() {
 function drawCount() {
   const n = rows.length;
   const filtered = query.state || query.service || query.scope || query.text || query.expiring_within_days;
-  $("result-count").textContent = `${n.toLocaleString()} token${n === 1 ? "" : "s"}${filtered ? " match" : ""}`;
+  $("result-count").textContent = `${fmt.count(n)} token${n === 1 ? "" : "s"}${filtered ? " match" : ""}`;
   const empty = n === 0;
   $("empty").hidden = !empty;
   $("tokens-table").classList.toggle("tokens--empty", empty);

@@ -4,6 +4,19 @@ const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const relFmt = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
+// The system's languages can include tags Intl rejects (a "C" locale); fall back to English.
+function numberFormat() {
+  try {
+    return new Intl.NumberFormat(navigator.languages, { useGrouping: true });
+  } catch {
+    return new Intl.NumberFormat("en", { useGrouping: true });
+  }
+}
+const numberFmt = numberFormat();
+
+/** 10,000 (grouped the user's way). */
+export const count = (n) => numberFmt.format(n);
+
 export const date = (iso) => (iso ? dateFmt.format(new Date(iso)) : "");
 export const dateTime = (iso) => (iso ? dateTimeFmt.format(new Date(iso)) : "");
 
