@@ -173,6 +173,21 @@ pub(crate) fn touch_last_used(conn: &Connection, id: &str, now: DateTime<Utc>) -
     Ok(())
 }
 
+/// Sets the usage time unless it already is later than `since` (verification's minute precision).
+pub(crate) fn touch_last_used_unless_since(
+    conn: &Connection,
+    id: &str,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 \
+         AND (last_used_at IS NULL OR last_used_at <= ?3)",
+    )?
+    .execute([id, &ts(now), &ts(since)])?;
+    Ok(())
+}
+
 pub(crate) fn set_secret_missing(conn: &Connection, id: &str, missing: bool) -> Result<()> {
     conn.prepare_cached("UPDATE tokens SET secret_missing = ?2 WHERE id = ?1")?
         .execute(rusqlite::params![id, missing])?;
