@@ -35,10 +35,18 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
 
-    // The first real read tells a foreign file apart from a database.
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| not_ours(path, e))?;
+    // The first real read tells a foreign file apart from a database. The version and the table
+    // count come from one statement, one snapshot: read apart, another process creating the
+    // schema in between would make a new data directory look like somebody else's database.
+    let (version, tables): (i64, i64) = retry_busy(|| {
+        conn.query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), \
+                    (SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    })
+    .map_err(|e| not_ours(path, e))?;
     if version > SCHEMA_VERSION {
         return Err(Error::DatabaseTooNew(format!(
             "{} was written by a newer Tokenkeeper (schema version {version}; this build knows \
@@ -46,29 +54,40 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
             path.display()
         )));
     }
-    if version == 0 {
-        let foreign: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| not_ours(path, e))?;
-        if foreign > 0 {
-            return Err(Error::NotADatabase(format!(
-                "{} is an SQLite database, but not a Tokenkeeper one. Move it away or point \
-                 TOKENKEEPER_HOME at another directory; the file was not changed",
-                path.display()
-            )));
-        }
+    if version == 0 && tables > 0 {
+        return Err(Error::NotADatabase(format!(
+            "{} is an SQLite database, but not a Tokenkeeper one. Move it away or point \
+             TOKENKEEPER_HOME at another directory; the file was not changed",
+            path.display()
+        )));
     }
 
-    conn.pragma_update(None, "journal_mode", "WAL")
+    retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))
         .map_err(|e| not_ours(path, e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&conn, version)?;
     Ok(conn)
+}
+
+/// Retries `f` while another connection holds a lock SQLite does not wait for by itself: the
+/// first read of a file another process is creating, and the switch to WAL, can answer "database
+/// is locked" at once instead of calling the busy handler.
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn not_ours(path: &Path, err: rusqlite::Error) -> Error {
