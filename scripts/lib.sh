@@ -76,6 +76,50 @@ write_private_bus_config() {
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  <!-- The limits of Debian's session.conf: secret-tool asks for every item at once. -->
+  <limit name="max_incoming_bytes">1000000000</limit>
+  <limit name="max_outgoing_bytes">1000000000</limit>
+  <limit name="max_message_size">1000000000</limit>
+  <limit name="max_completed_connections">100000</limit>
+  <limit name="max_incomplete_connections">10000</limit>
+  <limit name="max_connections_per_user">100000</limit>
+  <limit name="max_names_per_connection">50000</limit>
+  <limit name="max_match_rules_per_connection">50000</limit>
+  <limit name="max_replies_per_connection">50000</limit>
 </busconfig>
 XML
+}
+
+# The keychain of a private session (scripts/bench, scripts/torture): gnome-keyring with a
+# fixed password, under the XDG_DATA_HOME and XDG_RUNTIME_DIR the caller made fresh.
+# Starts gnome-keyring unlocked and waits until it answers on the bus.
+start_keyring() {
+  echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  local i
+  for ((i = 0; i < 100; i++)); do
+    dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+      grep -q true && return 0
+    sleep 0.05
+  done
+  echo "torture: gnome-keyring did not come up" >&2
+  return 1
+}
+# Stops this session's gnome-keyring and waits until it is gone.
+stop_keyring() {
+  local pid i
+  pid="$(keyring_pid)"
+  kill -TERM "$pid"
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
+  echo "torture: gnome-keyring ($pid) did not stop" >&2
+  return 1
+}
+# The keychain daemon of this session, asked of the bus by its well-known name.
+keyring_pid() {
+  dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
+    org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets |
+    awk '{ print $2 }'
 }

@@ -65,6 +65,12 @@ pub struct CheckArgs {
     /// Failure kinds that are expected; any other failure is a violation
     #[arg(long)]
     allow_fail: Vec<String>,
+    /// The fault must really have happened: at least one failure of this kind
+    #[arg(long)]
+    expect_fail: Option<String>,
+    /// Every expected failure's message must contain this text (the clear message users get)
+    #[arg(long)]
+    expect_message: Option<String>,
 }
 
 /// What a user can observe of a token, as the log records it after each operation.
@@ -551,6 +557,8 @@ struct Report {
     orphans: usize,
     missing_secrets: usize,
     lost: usize,
+    /// The first failure's message, as a user saw it.
+    first_message: Option<String>,
     violations: Vec<String>,
 }
 
@@ -581,15 +589,32 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
                     e.in_flight = None;
                     let kind = f.get(5).copied().unwrap_or("?");
                     *report.ops_failed.entry(kind.to_string()).or_default() += 1;
+                    let message = f.get(6).copied().unwrap_or("");
                     if !a.allow_fail.iter().any(|k| k == kind) {
-                        report.violations.push(format!(
-                            "{op} {name} failed ({kind}): {}",
-                            f.get(6).copied().unwrap_or("")
-                        ));
+                        report
+                            .violations
+                            .push(format!("{op} {name} failed ({kind}): {message}"));
+                    } else if let Some(text) = &a.expect_message {
+                        if !message.contains(text.as_str()) {
+                            report.violations.push(format!(
+                                "{op} {name} failed ({kind}) without saying {text:?}: {message}"
+                            ));
+                        }
+                    }
+                    if report.first_message.is_none() {
+                        report.first_message = Some(message.to_string());
                     }
                 }
                 other => bail!("{}: unknown log entry {other:?}", path.display()),
             }
+        }
+    }
+
+    if let Some(kind) = &a.expect_fail {
+        if report.ops_failed.get(kind).copied().unwrap_or(0) == 0 {
+            report.violations.push(format!(
+                "the fault never showed: no operation failed with {kind}"
+            ));
         }
     }
 
@@ -726,17 +751,26 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
 }
 
 /// Every account the Secret Service holds under `service`, as `secret-tool` lists them.
+/// (It prints attributes on stderr and secrets on stdout; only the attributes are read.)
 fn keychain_accounts(service: &str) -> Result<Vec<String>> {
     let out = Command::new("secret-tool")
         .args(["search", "--all", "service", service])
         .stdin(Stdio::null())
         .output()
         .context("running secret-tool (Debian package libsecret-tools)")?;
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    Ok(text
+    let attributes = String::from_utf8_lossy(&out.stderr);
+    let accounts: Vec<String> = attributes
         .lines()
         .filter_map(|l| l.strip_prefix("attribute.username = "))
         .map(str::to_string)
-        .collect())
+        .collect();
+    // secret-tool exits 1 when nothing matches; anything else it says is an error.
+    let complaints: Vec<&str> = attributes
+        .lines()
+        .filter(|l| l.starts_with("secret-tool:"))
+        .collect();
+    if !complaints.is_empty() {
+        bail!("secret-tool search failed: {}", complaints.join("; "));
+    }
+    Ok(accounts)
 }
