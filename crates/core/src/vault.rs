@@ -635,21 +635,15 @@ impl Vault {
     /// Usage is recorded to the minute, as GitHub's and Stripe's token pages show "last used":
     /// an active answer moves `last_used_at` only when the stored time is at least a minute old, and Activity gets a `verified` event only when the token's last
     /// one is that old or gave another answer (so the first refusal after a disable shows at
-    /// once). Inside that minute a verification is two indexed reads and writes nothing, which is
+    /// once). Inside that minute a verification is one indexed read and writes nothing, which is
     /// what lets a service behind Tokenkeeper verify tens of thousands of tokens a second.
     pub fn verify(&mut self, presented: &SecretString) -> Result<Verification> {
         let now = Utc::now();
         let presented = validate::presented(presented)?;
         let fingerprint = Fingerprint::of(&presented);
-        let (token, via_grace_period) =
-            match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
-                Some(t) => (Some(t), false),
-                None => (
-                    tokens::live_by_previous_fingerprint(&self.conn, fingerprint.as_str(), now)?,
-                    true,
-                ),
-            };
-        let Some(token) = token else {
+        let Some((token, via_grace_period)) =
+            tokens::for_verification(&self.conn, fingerprint.as_str(), now)?
+        else {
             return Ok(Verification {
                 status: VerifyStatus::Unknown,
                 token_id: None,
@@ -689,24 +683,18 @@ impl Vault {
     /// conditions are checked again, so two processes racing on one token still write once.
     fn record_verification(
         &self,
-        token: &Token,
+        token: &tokens::VerifyRow,
         used: bool,
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let since = now - USAGE_RESOLUTION;
         let touch = used && token.last_used_at.is_none_or(|t| t <= since);
-        let is_new = |conn: &Connection| -> Result<bool> {
-            Ok(
-                match events::latest_of_kind(conn, &token.id, EventKind::Verified)? {
-                    Some((at, last_detail)) => {
-                        at <= since || last_detail.as_deref() != Some(detail)
-                    }
-                    None => true,
-                },
-            )
+        let differs = |last: &Option<(DateTime<Utc>, Option<String>)>| match last {
+            Some((at, last_detail)) => *at <= since || last_detail.as_deref() != Some(detail),
+            None => true,
         };
-        let note = is_new(&self.conn)?;
+        let note = differs(&token.last_verified);
         if !touch && !note {
             return Ok(());
         }
@@ -715,7 +703,13 @@ impl Vault {
         if touch {
             tokens::touch_last_used_unless_since(&tx, &token.id, now, since)?;
         }
-        if note && is_new(&tx)? {
+        if note
+            && differs(&events::latest_of_kind(
+                &tx,
+                &token.id,
+                EventKind::Verified,
+            )?)
+        {
             events::append(
                 &tx,
                 &token.id,
