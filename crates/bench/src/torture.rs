@@ -563,6 +563,20 @@ struct Report {
 }
 
 pub fn check(a: CheckArgs) -> Result<ExitCode> {
+    let report = inspect(&a)?;
+    println!("{}", serde_json::to_string(&report)?);
+    for v in report.violations.iter().take(20) {
+        eprintln!("VIOLATION: {v}");
+    }
+    Ok(if report.violations.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Reads the logs, opens the store and compares them; every problem is a violation in the report.
+fn inspect(a: &CheckArgs) -> Result<Report> {
     let mut report = Report::default();
     let mut expected: HashMap<String, Expected> = HashMap::new();
     for path in &a.log {
@@ -739,15 +753,7 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
         ));
     }
 
-    println!("{}", serde_json::to_string(&report)?);
-    for v in report.violations.iter().take(20) {
-        eprintln!("VIOLATION: {v}");
-    }
-    Ok(if report.violations.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(report)
 }
 
 /// Every account the Secret Service holds under `service`, as `secret-tool` lists them.
@@ -773,4 +779,66 @@ fn keychain_accounts(service: &str) -> Result<Vec<String>> {
         bail!("secret-tool search failed: {}", complaints.join("; "));
     }
     Ok(accounts)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The referee must be able to fail: a run it passes, then the same store with a lost
+    //! write and an orphaned secret, which it must report. Needs a Secret Service (the test
+    //! suite runs inside a private gnome-keyring session).
+
+    use super::*;
+    use tokenkeeper_core::ExposeSecret;
+
+    #[test]
+    fn the_checker_passes_a_clean_run_and_catches_loss_and_orphans() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, log) = (tmp.path().join("data"), tmp.path().join("run.log"));
+        let code = writer(WriterArgs {
+            dir: dir.clone(),
+            log: log.clone(),
+            label: "t".into(),
+            ops: 40,
+            via_tok: None,
+            mix: Mix::All,
+            tolerate: vec![],
+        })
+        .unwrap();
+        assert_eq!(code, ExitCode::SUCCESS);
+        let args = || CheckArgs {
+            dir: dir.clone(),
+            log: vec![log.clone()],
+            recent: None,
+            allow_fail: vec![],
+            expect_fail: None,
+            expect_message: None,
+        };
+        let clean = inspect(&args()).unwrap();
+        assert!(clean.violations.is_empty(), "{:?}", clean.violations);
+        assert!(clean.ops_ok >= 40 && clean.lost == 0 && clean.orphans == 0);
+
+        // A reported edit goes missing, and a secret appears that no row owns.
+        let vault = Vault::open(&dir).unwrap();
+        let victim = vault.list(&ListQuery::default()).unwrap().remove(0);
+        drop(vault);
+        rusqlite::Connection::open(dir.join(DB_FILE))
+            .unwrap()
+            .execute(
+                "UPDATE tokens SET description = 'tampered' WHERE id = ?1",
+                [&victim.id],
+            )
+            .unwrap();
+        let service = Vault::open(&dir).unwrap().identity().keychain_service;
+        let store = KeychainStore::new(service);
+        let stray = SecretString::from("stray-secret-0123456789".to_string());
+        store.set("not-a-token", &stray).unwrap();
+        let dirty = inspect(&args()).unwrap();
+        let _ = store.delete("not-a-token");
+        assert_eq!(dirty.lost, 1, "{:?}", dirty.violations);
+        assert_eq!(dirty.orphans, 1, "{:?}", dirty.violations);
+        assert!(dirty
+            .violations
+            .iter()
+            .all(|v| !v.contains(stray.expose_secret())));
+    }
 }
