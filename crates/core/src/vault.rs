@@ -34,6 +34,8 @@ const LOCK_FILE: &str = "tokenkeeper.lock";
 const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
 /// Keychain account suffix that holds the old secret while a rotation is in flight.
 const PREVIOUS_SUFFIX: &str = "#prev";
+/// How precisely [`Vault::verify`] records usage: "last used" and `verified` events to the minute.
+const USAGE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// The data directory: `TOKENKEEPER_HOME` if set, else the platform's app-data directory
 /// (`~/.local/share/tokenkeeper`, `~/Library/Application Support/tokenkeeper`, `%APPDATA%\tokenkeeper`).
@@ -639,20 +641,20 @@ impl Vault {
     }
 
     /// Answers whether a presented token is active, disabled, expired or unknown. The previous
-    /// secret of a rotated token counts within its grace period. Records `last_used_at`.
+    /// secret of a rotated token counts within its grace period.
+    ///
+    /// Usage is recorded to the minute, as GitHub's and Stripe's token pages show "last used":
+    /// an active answer moves `last_used_at` only when the stored time is at least a minute old, and Activity gets a `verified` event only when the token's last
+    /// one is that old or gave another answer (so the first refusal after a disable shows at
+    /// once). Inside that minute a verification is one indexed read and writes nothing, which is
+    /// what lets a service behind Tokenkeeper verify tens of thousands of tokens a second.
     pub fn verify(&mut self, presented: &SecretString) -> Result<Verification> {
         let now = Utc::now();
         let presented = validate::presented(presented)?;
         let fingerprint = Fingerprint::of(&presented);
-        let (token, via_grace_period) =
-            match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
-                Some(t) => (Some(t), false),
-                None => (
-                    tokens::live_by_previous_fingerprint(&self.conn, fingerprint.as_str(), now)?,
-                    true,
-                ),
-            };
-        let Some(token) = token else {
+        let Some((token, via_grace_period)) =
+            tokens::for_verification(&self.conn, fingerprint.as_str(), now)?
+        else {
             return Ok(Verification {
                 status: VerifyStatus::Unknown,
                 token_id: None,
@@ -676,15 +678,8 @@ impl Vault {
                 ""
             }
         );
-        let actor = self.actor();
-        let verified = change(EventKind::Verified, Some(&detail), now, &actor);
         // A refused attempt is recorded, but is not a use.
-        record_use(
-            &self.conn,
-            &token.id,
-            status == VerifyStatus::Active,
-            verified,
-        )?;
+        self.record_verification(&token, status == VerifyStatus::Active, &detail, now)?;
         Ok(Verification {
             status,
             token_id: Some(token.id),
@@ -692,6 +687,51 @@ impl Vault {
             scopes: token.scopes,
             via_grace_period,
         })
+    }
+
+    /// Records a verification at minute precision (see [`Vault::verify`]): reads first, and opens
+    /// a write transaction only when `last_used_at` or Activity would change. Inside it the same
+    /// conditions are checked again, so two processes racing on one token still write once.
+    fn record_verification(
+        &self,
+        token: &tokens::VerifyRow,
+        used: bool,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let since = now - USAGE_RESOLUTION;
+        let touch = used && token.last_used_at.is_none_or(|t| t <= since);
+        let differs = |last: &Option<(DateTime<Utc>, Option<String>)>| match last {
+            Some((at, last_detail)) => *at <= since || last_detail.as_deref() != Some(detail),
+            None => true,
+        };
+        let note = differs(&token.last_verified);
+        if !touch && !note {
+            return Ok(());
+        }
+        let actor = self.actor();
+        let tx = store::write_tx(&self.conn)?;
+        if touch {
+            tokens::touch_last_used_unless_since(&tx, &token.id, now, since)?;
+        }
+        if note
+            && differs(&events::latest_of_kind(
+                &tx,
+                &token.id,
+                EventKind::Verified,
+            )?)
+        {
+            events::append(
+                &tx,
+                &token.id,
+                now,
+                &actor,
+                EventKind::Verified,
+                Some(detail),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     // ----- internals -----

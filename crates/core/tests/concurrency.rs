@@ -56,3 +56,30 @@ fn concurrent_writers_on_one_data_directory_lose_nothing() {
     // Kept secrets: one per even i, minus the deleted ones (i % 4 == 0).
     assert_eq!(secrets.accounts().len(), 4 * 10);
 }
+
+#[test]
+fn processes_opening_a_new_data_directory_at_once_all_succeed() {
+    // The app and `tok` started together on a fresh directory: none may take the half-made
+    // database for somebody else's. Several rounds, since the window is small.
+    for _ in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(MemoryStore::new());
+        let start = Arc::new(std::sync::Barrier::new(6));
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let (path, secrets, start) =
+                    (dir.path().to_path_buf(), secrets.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    let s = secrets.clone();
+                    Vault::open_with_store(&path, move |_| Box::new(s)).map(drop)
+                })
+            })
+            .collect();
+        for o in openers {
+            if let Err(e) = o.join().unwrap() {
+                panic!("opening a new data directory failed: {e}");
+            }
+        }
+    }
+}

@@ -549,3 +549,108 @@ fn the_app_and_the_cli_can_share_a_data_directory() {
         "duplicate"
     );
 }
+
+/// The `verified` events of a token, newest first, as Activity shows them.
+fn verified_events(v: &Vault, which: &str) -> Vec<Event> {
+    v.show(which)
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.kind == EventKind::Verified)
+        .collect()
+}
+
+#[test]
+fn verify_records_use_to_the_minute() {
+    let mut m = mem_vault();
+    let t = m.vault.generate(gen_req("api client", false)).unwrap();
+    for _ in 0..50 {
+        assert_eq!(
+            m.vault.verify(&t.secret).unwrap().status,
+            VerifyStatus::Active
+        );
+    }
+    let first_use = m.vault.show("api client").unwrap().token.last_used_at;
+    assert!(first_use.is_some(), "the first verification is a use");
+    assert_eq!(
+        verified_events(&m.vault, "api client").len(),
+        1,
+        "50 verifications inside a minute show as one entry in Activity"
+    );
+
+    // A minute later the next verification is recorded again.
+    sql(
+        m.dir.path(),
+        "UPDATE tokens SET last_used_at = '2020-01-01T00:00:00.000000Z';
+         UPDATE events SET at = '2020-01-01T00:00:00.000000Z' WHERE kind = 'verified';",
+    );
+    m.vault.verify(&t.secret).unwrap();
+    let later = m
+        .vault
+        .show("api client")
+        .unwrap()
+        .token
+        .last_used_at
+        .unwrap();
+    assert!(
+        later > Utc::now() - Duration::seconds(5),
+        "last used moved on"
+    );
+    let events = verified_events(&m.vault, "api client");
+    assert_eq!(events.len(), 2);
+    assert!(events[0].at > Utc::now() - Duration::seconds(5));
+}
+
+#[test]
+fn a_changed_verify_answer_shows_at_once_and_a_refusal_is_not_a_use() {
+    let mut m = mem_vault();
+    let t = m.vault.generate(gen_req("partner", false)).unwrap();
+    m.vault.verify(&t.secret).unwrap();
+    let used = m.vault.show("partner").unwrap().token.last_used_at;
+    m.vault.set_enabled("partner", false).unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            m.vault.verify(&t.secret).unwrap().status,
+            VerifyStatus::Disabled
+        );
+    }
+    let details: Vec<Option<String>> = verified_events(&m.vault, "partner")
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(
+        details,
+        vec![Some("disabled".to_string()), Some("active".to_string())],
+        "the first refusal is recorded within the minute, the repeats are not"
+    );
+    assert_eq!(
+        m.vault.show("partner").unwrap().token.last_used_at,
+        used,
+        "a refused verification does not count as a use"
+    );
+    m.vault.set_enabled("partner", true).unwrap();
+    m.vault.verify(&t.secret).unwrap();
+    assert_eq!(verified_events(&m.vault, "partner").len(), 3);
+}
+
+#[test]
+fn verify_within_the_minute_writes_nothing() {
+    let mut m = mem_vault();
+    let t = m.vault.generate(gen_req("hot path", false)).unwrap();
+    m.vault.verify(&t.secret).unwrap();
+    // Empty the write-ahead log, so that any write would show as growth.
+    sql(m.dir.path(), "PRAGMA wal_checkpoint(TRUNCATE);");
+    let db = m.dir.path().join(DB_FILE);
+    let before = std::fs::metadata(&db).unwrap().modified().unwrap();
+    let wal = m.dir.path().join(format!("{DB_FILE}-wal"));
+    let wal_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    for _ in 0..100 {
+        m.vault.verify(&t.secret).unwrap();
+    }
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), before);
+    assert_eq!(
+        std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0),
+        wal_before,
+        "nothing was appended to the write-ahead log"
+    );
+}

@@ -4,6 +4,8 @@ mod util;
 
 // The token format against the committed test vectors (docs/token-format.md).
 mod token_format;
+// The token parser against arbitrary and near-miss input, compared with a reference model.
+mod token_format_props;
 // Every lifecycle operation, as a user sees it (in-memory secret store).
 mod lifecycle;
 // Bad input: a clear message and no change.

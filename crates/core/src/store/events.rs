@@ -28,6 +28,23 @@ pub(crate) fn append(
     Ok(())
 }
 
+/// Time and detail of a token's newest event of `kind`. The walk back over the token's events
+/// stops at the first one of that kind, so it stays short however long the history grows.
+pub(crate) fn latest_of_kind(
+    conn: &Connection,
+    token_id: &str,
+    kind: EventKind,
+) -> Result<Option<(DateTime<Utc>, Option<String>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, detail FROM events WHERE token_id = ?1 AND kind = ?2 ORDER BY seq DESC LIMIT 1",
+    )?;
+    let mut rows = stmt.query([token_id, kind.as_str()])?;
+    match rows.next()? {
+        Some(r) => Ok(Some((parse_ts(&r.get::<_, String>(0)?)?, r.get(1)?))),
+        None => Ok(None),
+    }
+}
+
 /// A token's events, newest first.
 pub(crate) fn for_token(conn: &Connection, token_id: &str) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
