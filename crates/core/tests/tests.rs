@@ -16,3 +16,5 @@ mod concurrency;
 mod at_rest;
 // The real OS keychain through Secret Service.
 mod keychain;
+// The team vault file: export, preview, apply, conflicts, tombstones, committed vectors.
+mod vault_file;

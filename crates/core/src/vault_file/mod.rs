@@ -386,9 +386,28 @@ impl Vault {
             return Err(e);
         }
 
-        // 3. One SQLite transaction for every row, event and merge base.
+        // 3. One SQLite transaction for every row, event and merge base. Tokens that were
+        // already the same on both sides now share a merge base too. With nothing to write,
+        // nothing is written: importing the same file twice leaves the database as it was.
+        let settled: Vec<(&str, String)> = plan
+            .payload
+            .tokens
+            .iter()
+            .zip(&plan.rows)
+            .filter(|(_, row)| row.change == ChangeKind::Unchanged)
+            .filter_map(|(incoming, _)| {
+                let theirs = payload::content_hash(&incoming.token);
+                let ours = local_tokens.iter().find(|l| l.id == incoming.token.id)?;
+                (payload::content_hash(ours) == theirs
+                    && bases.get(&incoming.token.id) != Some(&theirs))
+                .then_some((incoming.token.id.as_str(), theirs))
+            })
+            .collect();
         let actor = self.actor();
         let commit = (|| -> Result<()> {
+            if writes.is_empty() && settled.is_empty() && new_services.is_empty() {
+                return Ok(());
+            }
             let tx = store::write_tx(&self.conn)?;
             for s in &new_services {
                 services::write(&tx, s, OnConflict::Keep)?;
@@ -410,20 +429,8 @@ impl Vault {
                 )?;
                 merge_base::set(&tx, &w.token.id, &payload::content_hash(&w.token))?;
             }
-            // Tokens that were already the same on both sides now share a merge base too.
-            for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
-                if row.change == ChangeKind::Unchanged
-                    && local_tokens.iter().any(|l| {
-                        l.id == incoming.token.id
-                            && payload::content_hash(l) == payload::content_hash(&incoming.token)
-                    })
-                {
-                    merge_base::set(
-                        &tx,
-                        &incoming.token.id,
-                        &payload::content_hash(&incoming.token),
-                    )?;
-                }
+            for (id, hash) in &settled {
+                merge_base::set(&tx, id, hash)?;
             }
             let stored: Vec<&str> = stores.iter().map(|w| w.token.id.as_str()).collect();
             journal::finish(&tx, &stored)?;
