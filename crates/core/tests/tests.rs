@@ -18,3 +18,7 @@ mod at_rest;
 mod keychain;
 // The team vault file: export, preview, apply, conflicts, tombstones, committed vectors.
 mod vault_file;
+// Bad vault files on the real keychain: own messages, nothing changed, hundreds of mutations.
+mod vault_file_bad_input;
+// The standard `age` tool opens our files, and files it made import.
+mod vault_interop;

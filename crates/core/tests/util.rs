@@ -127,19 +127,20 @@ pub fn db_bytes(dir: &Path) -> Vec<u8> {
     all
 }
 
-/// Every item (attributes and secret) the real Secret Service holds under a keychain service
-/// name, as `secret-tool search --all` shows it, sorted so the order of items does not matter.
+/// Every item the real Secret Service holds under a keychain service name, as
+/// `secret-tool search --all` prints it on stdout (item path, label naming the account, secret,
+/// created and modified times), sorted so the order of items does not matter. A rewrite, even of
+/// the same value, changes the modified time or the item path, so it shows.
 pub fn keychain_dump(service: &str) -> String {
     let out = Command::new("secret-tool")
         .args(["search", "--all", "--unlock", "service", service])
+        .stderr(std::process::Stdio::null())
         .output()
         .expect("secret-tool runs (package libsecret-tools)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    // Item times are kept: a rewrite of the same value changes them, and that counts as a change.
-    let mut items: Vec<&str> = text.split("\n[/").collect();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut items: Vec<&str> = text.split("[/").filter(|i| !i.is_empty()).collect();
     items.sort();
-    items.join("\n[/")
+    items.join("[/")
 }
 
 /// The committed vault test vectors (docs/vault-format.md).
