@@ -22,3 +22,5 @@ mod vault_file;
 mod vault_file_bad_input;
 // The standard `age` tool opens our files, and files it made import.
 mod vault_interop;
+// Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
+mod vault_bench;

@@ -137,7 +137,12 @@ pub fn keychain_dump(service: &str) -> String {
         .stderr(std::process::Stdio::null())
         .output()
         .expect("secret-tool runs (package libsecret-tools)");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    // secret-tool prints an item's schema line only some of the time; it is not the item's data.
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("schema = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let mut items: Vec<&str> = text.split("[/").filter(|i| !i.is_empty()).collect();
     items.sort();
     items.join("[/")

@@ -205,6 +205,34 @@ fn both_sides_editing_is_a_conflict_that_keeps_ours_unless_theirs_is_taken() {
 }
 
 #[test]
+fn an_older_file_never_undoes_an_edit_that_was_already_passed_on() {
+    let (mut a, _) = team_vault();
+    let mut b = mem_vault();
+    let mut c = mem_vault();
+    let plan = send(&mut a.vault, &mut b.vault);
+    apply(&mut b.vault, plan);
+    let edit = TokenEdit {
+        description: Some("b's".into()),
+        ..Default::default()
+    };
+    b.vault.edit("deploy", edit).unwrap();
+    // B passes its edit on to C ...
+    let plan = send(&mut b.vault, &mut c.vault);
+    apply(&mut c.vault, plan);
+    // ... then gets a file from A, who never saw the edit: B's edit stays.
+    let plan = send(&mut a.vault, &mut b.vault);
+    let r = row(&plan, "deploy");
+    assert_eq!(r.change, ChangeKind::Unchanged, "{}", r.reason);
+    apply(&mut b.vault, plan);
+    assert_eq!(b.vault.show("deploy").unwrap().token.description, "b's");
+    // And C's file brings the edit to A as an update, not a conflict.
+    let plan = send(&mut c.vault, &mut a.vault);
+    assert_eq!(row(&plan, "deploy").change, ChangeKind::Updated);
+    apply(&mut a.vault, plan);
+    assert_eq!(a.vault.show("deploy").unwrap().token.description, "b's");
+}
+
+#[test]
 fn the_same_secret_under_another_id_is_a_conflict() {
     let mut a = mem_vault();
     let mut b = mem_vault();

@@ -2,8 +2,8 @@
 //! submodule per table holding that table's SQL.
 
 pub(crate) mod events;
+pub(crate) mod history;
 pub(crate) mod journal;
-pub(crate) mod merge_base;
 pub(crate) mod meta;
 pub(crate) mod services;
 pub(crate) mod tokens;
@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 /// Embedded migrations; entry N brings the schema to `user_version` N + 1.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
-    include_str!("migrations/002_merge_base.sql"),
+    include_str!("migrations/002_token_history.sql"),
 ];
 
 /// The schema version this build writes.

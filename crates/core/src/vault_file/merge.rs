@@ -1,11 +1,11 @@
 //! Merging an imported vault file into this vault: the preview ([`MergePlan`]), which decides
 //! per token what an import would do and changes nothing, and the rules behind each decision.
 //!
-//! The rules (docs/vault-format.md, "Merging"): tokens are matched by id. A token's merge base is
-//! the hash of its shared fields when it was last exported or merged here; comparing both sides
-//! with it tells "they changed it" (updated) from "we changed it" (kept) from "both changed it"
-//! (conflict). Deleted stays deleted. Conflicts keep the local side unless the caller chooses
-//! theirs for a token both sides edited.
+//! The rules (docs/vault-format.md, "Merging"): tokens are matched by id. Each side keeps the
+//! versions of a token it has shared (hashes of its shared fields); the file carries the
+//! exporter's. If they have seen our version, theirs is newer (updated); if we have seen theirs,
+//! ours is (kept); if neither, both changed it (conflict). Deleted stays deleted. Conflicts keep
+//! the local side unless the caller chooses theirs for a token both sides edited.
 
 use std::collections::{HashMap, HashSet};
 
@@ -166,7 +166,8 @@ impl MergePlan {
 /// What the local database holds, as far as a merge needs to know.
 pub(crate) struct Local<'a> {
     pub tokens: &'a [Token],
-    pub bases: &'a HashMap<String, String>,
+    /// The versions of each token this install has shared.
+    pub history: &'a HashMap<String, Vec<String>>,
     pub services: &'a [Service],
 }
 
@@ -251,21 +252,18 @@ pub(crate) fn classify(payload: &Payload, local: &Local<'_>) -> Vec<MergeRow> {
             if hl == hr {
                 return row(ChangeKind::Unchanged, "the same on both sides".into());
             }
-            let (mine, theirs) = match local.bases.get(&r.id) {
-                Some(base) => (*base != hl, *base != hr),
-                // Never merged or exported here: the newer edit is taken as the only one.
-                None => (r.updated_at <= l.updated_at, r.updated_at > l.updated_at),
-            };
+            let we_saw_theirs = local.history.get(&r.id).is_some_and(|h| h.contains(&hr));
+            let they_saw_ours = incoming.history.contains(&hl);
             let fields = changed_fields(l, r).join(", ");
-            match (mine, theirs) {
-                (_, false) => row(
+            match (they_saw_ours, we_saw_theirs) {
+                (true, _) => clash(r).unwrap_or_else(|| {
+                    row(ChangeKind::Updated, format!("{from} changed {fields}"))
+                }),
+                (false, true) => row(
                     ChangeKind::Unchanged,
                     format!("changed only here since the last merge ({fields}); yours is kept"),
                 ),
-                (false, true) => clash(r).unwrap_or_else(|| {
-                    row(ChangeKind::Updated, format!("{from} changed {fields}"))
-                }),
-                (true, true) => clash(r).unwrap_or_else(|| {
+                (false, false) => clash(r).unwrap_or_else(|| {
                     conflict(
                         ConflictKind::BothEdited,
                         format!("changed on both sides since the last merge ({fields})"),

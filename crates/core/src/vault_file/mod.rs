@@ -4,7 +4,7 @@
 //!
 //! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
 //! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
-//! one SQLite transaction stores every row, event and merge base. If that transaction fails the
+//! one SQLite transaction stores every row, event and shared version. If that transaction fails the
 //! keychain writes are undone; if the process dies, reconciliation at the next open undoes them.
 
 mod merge;
@@ -21,9 +21,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::fingerprint::Fingerprint;
-use crate::model::{EventKind, Status, Storage, Token};
+use crate::model::{EventKind, Status, Storage};
 use crate::store::services::OnConflict;
-use crate::store::{self, events, journal, merge_base, meta, services, tokens};
+use crate::store::{self, events, history, journal, meta, services, tokens};
 use crate::vault::{Vault, PREVIOUS_SUFFIX};
 
 pub use merge::{
@@ -182,7 +182,8 @@ impl Vault {
 
         let now = Utc::now();
         let all = tokens::all(&self.conn, now)?;
-        let mut with_secrets: Vec<(Token, Option<SecretString>)> = Vec::with_capacity(all.len());
+        let mut shared = history::all(&self.conn)?;
+        let mut outgoing: Vec<payload::OutgoingToken> = Vec::with_capacity(all.len());
         let mut summary = ExportSummary {
             tokens: all.len(),
             secrets: 0,
@@ -208,7 +209,18 @@ impl Vault {
                 }
                 None
             };
-            with_secrets.push((t, secret));
+            // The versions this install has shared, now including the current one.
+            let mut versions = shared.remove(&t.id).unwrap_or_default();
+            let current = payload::content_hash(&t);
+            if !versions.contains(&current) {
+                versions.push(current);
+            }
+            let keep_from = versions.len().saturating_sub(payload::MAX_HISTORY);
+            outgoing.push(payload::OutgoingToken {
+                token: t,
+                secret,
+                history: versions.split_off(keep_from),
+            });
         }
         let actor = self.actor();
         let services = services::all(&self.conn)?;
@@ -217,7 +229,7 @@ impl Vault {
             exported_at: now,
             exported_by: &actor,
             services: &services,
-            tokens: &with_secrets,
+            tokens: &outgoing,
         })?;
         let bytes = encrypt(&plaintext, recipients)?;
         drop(plaintext);
@@ -228,9 +240,11 @@ impl Vault {
             FileProtection::Recipients => "to a vault file for public keys".to_string(),
         };
         let tx = store::write_tx(&self.conn)?;
-        for (t, _) in &with_secrets {
-            events::append(&tx, &t.id, now, &actor, EventKind::Exported, Some(&detail))?;
-            merge_base::set(&tx, &t.id, &payload::content_hash(t))?;
+        for o in &outgoing {
+            let id = &o.token.id;
+            events::append(&tx, id, now, &actor, EventKind::Exported, Some(&detail))?;
+            let current = o.history.last().expect("the current version is listed");
+            history::add(&tx, id, &[current.as_str()])?;
         }
         tx.commit()?;
         Ok((bytes, summary))
@@ -243,11 +257,11 @@ impl Vault {
         let payload = payload::parse(&plaintext, now)?;
         drop(plaintext);
         let local_tokens = tokens::all(&self.conn, now)?;
-        let bases = merge_base::all(&self.conn)?;
+        let shared = history::all(&self.conn)?;
         let local_services = services::all(&self.conn)?;
         let local = merge::Local {
             tokens: &local_tokens,
-            bases: &bases,
+            history: &shared,
             services: &local_services,
         };
         let rows = merge::classify(&payload, &local);
@@ -286,11 +300,11 @@ impl Vault {
         let _lock = self.write_lock()?;
         let now = Utc::now();
         let local_tokens = tokens::all(&self.conn, now)?;
-        let bases = merge_base::all(&self.conn)?;
+        let shared = history::all(&self.conn)?;
         let local_services = services::all(&self.conn)?;
         let local = merge::Local {
             tokens: &local_tokens,
-            bases: &bases,
+            history: &shared,
             services: &local_services,
         };
         let fresh = merge::classify(&plan.payload, &local);
@@ -388,26 +402,46 @@ impl Vault {
             return Err(e);
         }
 
-        // 3. One SQLite transaction for every row, event and merge base. Tokens that were
-        // already the same on both sides now share a merge base too. With nothing to write,
-        // nothing is written: importing the same file twice leaves the database as it was.
-        let settled: Vec<(&str, String)> = plan
-            .payload
-            .tokens
-            .iter()
-            .zip(&plan.rows)
-            .filter(|(_, row)| row.change == ChangeKind::Unchanged)
-            .filter_map(|(incoming, _)| {
-                let theirs = payload::content_hash(&incoming.token);
-                let ours = local_tokens.iter().find(|l| l.id == incoming.token.id)?;
-                (payload::content_hash(ours) == theirs
-                    && bases.get(&incoming.token.id) != Some(&theirs))
-                .then_some((incoming.token.id.as_str(), theirs))
-            })
-            .collect();
+        // 3. One SQLite transaction for every row, event and version. The versions they have
+        // shared become ours to know for every token taken, or already the same or older
+        // here; a skipped conflict learns nothing, so it shows again until it is resolved. With
+        // nothing new to write, nothing is written: importing a file twice leaves the database
+        // as it was.
+        let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
+        for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
+            let id = incoming.token.id.as_str();
+            let theirs = payload::content_hash(&incoming.token);
+            let ours = local_tokens.iter().find(|l| l.id == id);
+            let take = match row.change {
+                ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
+                ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
+                ChangeKind::Unchanged => ours.is_some_and(|l| {
+                    l.status != Status::Deleted && incoming.token.status != Status::Deleted
+                }),
+            };
+            if !take {
+                continue;
+            }
+            let mut all: Vec<String> = incoming.history.clone();
+            all.push(theirs);
+            if row.resolution == Some(Resolution::TakeTheirs) {
+                // Our version is superseded by theirs: a file that still has it yields to theirs.
+                all.extend(ours.map(payload::content_hash));
+            }
+            let known = shared.get(id);
+            let mut new: Vec<String> = Vec::new();
+            for h in all {
+                if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
+                    new.push(h);
+                }
+            }
+            if !new.is_empty() {
+                versions.push((id, new));
+            }
+        }
         let actor = self.actor();
         let commit = (|| -> Result<()> {
-            if writes.is_empty() && settled.is_empty() && new_services.is_empty() {
+            if writes.is_empty() && versions.is_empty() && new_services.is_empty() {
                 return Ok(());
             }
             let tx = store::write_tx(&self.conn)?;
@@ -429,10 +463,10 @@ impl Vault {
                     EventKind::Merged,
                     Some(&w.event_detail),
                 )?;
-                merge_base::set(&tx, &w.token.id, &payload::content_hash(&w.token))?;
             }
-            for (id, hash) in &settled {
-                merge_base::set(&tx, id, hash)?;
+            for (id, new) in &versions {
+                let new: Vec<&str> = new.iter().map(String::as_str).collect();
+                history::add(&tx, id, &new)?;
             }
             let stored: Vec<&str> = stores.iter().map(|w| w.token.id.as_str()).collect();
             journal::finish(&tx, &stored)?;

@@ -24,6 +24,8 @@ pub const VERSION: u32 = 1;
 const MAX_HINT_CHARS: usize = 64;
 /// Longest `created_by` / `exported_by`, in characters.
 const MAX_ACTOR_CHARS: usize = 100;
+/// Most versions a token's `history` may list.
+pub(crate) const MAX_HISTORY: usize = 64;
 
 /// A payload that passed every rule: what the merge works from.
 #[derive(Debug)]
@@ -40,6 +42,8 @@ pub(crate) struct Payload {
 pub(crate) struct IncomingToken {
     pub token: Token,
     pub secret: Option<SecretString>,
+    /// The versions (content hashes) the exporter has shared, its current one included.
+    pub history: Vec<String>,
 }
 
 // ----- writing -----
@@ -78,6 +82,7 @@ struct TokenOut<'a> {
     deleted_at: Option<DateTime<Utc>>,
     previous_fingerprint: Option<&'a str>,
     previous_valid_until: Option<DateTime<Utc>>,
+    history: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
 }
@@ -88,8 +93,15 @@ pub(crate) struct Outgoing<'a> {
     pub exported_at: DateTime<Utc>,
     pub exported_by: &'a str,
     pub services: &'a [Service],
-    /// Every token, tombstones included, each with its secret when it is kept and readable.
-    pub tokens: &'a [(Token, Option<SecretString>)],
+    /// Every token, tombstones included.
+    pub tokens: &'a [OutgoingToken],
+}
+
+/// One exported token: its secret when it is kept and readable, and its shared versions.
+pub(crate) struct OutgoingToken {
+    pub token: Token,
+    pub secret: Option<SecretString>,
+    pub history: Vec<String>,
 }
 
 /// Serializes a payload. The returned buffer holds secrets and is zeroed on drop.
@@ -104,7 +116,8 @@ pub(crate) fn write(out: &Outgoing<'_>) -> Result<Zeroizing<Vec<u8>>> {
         tokens: out
             .tokens
             .iter()
-            .map(|(t, secret)| TokenOut {
+            .map(|o| (&o.token, &o.secret, &o.history))
+            .map(|(t, secret, history)| TokenOut {
                 id: &t.id,
                 name: &t.name,
                 description: &t.description,
@@ -124,6 +137,7 @@ pub(crate) fn write(out: &Outgoing<'_>) -> Result<Zeroizing<Vec<u8>>> {
                 deleted_at: t.deleted_at,
                 previous_fingerprint: t.previous_fingerprint.as_deref(),
                 previous_valid_until: t.previous_valid_until,
+                history,
                 secret: secret.as_ref().map(|s| s.expose_secret()),
             })
             .collect(),
@@ -189,6 +203,7 @@ struct TokenIn {
     deleted_at: Option<DateTime<Utc>>,
     previous_fingerprint: Option<String>,
     previous_valid_until: Option<DateTime<Utc>>,
+    history: Vec<String>,
     secret: Option<SecretString>,
 }
 
@@ -383,6 +398,14 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 "has a previous_fingerprint that is not 64 lowercase hex digits",
             ));
         }
+        if t.history.len() > MAX_HISTORY
+            || !t.history.iter().all(|h| is_fingerprint(h))
+            || t.history.iter().collect::<HashSet<_>>().len() != t.history.len()
+        {
+            return Err(bad(
+                "has a history that is not a list of at most 64 distinct SHA-256 hex hashes",
+            ));
+        }
         let carries_secret = t.secret.is_some();
         if carries_secret && (deleted || t.storage == Storage::HashOnly) {
             return Err(bad(
@@ -447,6 +470,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 secret_missing,
             },
             secret: t.secret,
+            history: t.history,
         });
     }
     Ok(Payload {
@@ -532,7 +556,8 @@ mod tests {
         "status":"active","fingerprint":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
         "hint":"…","created_at":"2026-11-24T09:00:00Z","created_by":"ana",
         "updated_at":"2026-11-24T09:00:00Z","last_used_at":null,"expires_at":null,"rotated_at":null,
-        "deleted_at":null,"previous_fingerprint":null,"previous_valid_until":null,"secret":"abc"}]}"#;
+        "deleted_at":null,"previous_fingerprint":null,"previous_valid_until":null,"history":[],
+        "secret":"abc"}]}"#;
 
     fn kind(bytes: &[u8]) -> &'static str {
         match parse(bytes, Utc::now()) {
