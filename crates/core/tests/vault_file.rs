@@ -450,6 +450,28 @@ fn each_install_has_one_lasting_public_key() {
 }
 
 #[test]
+fn reconciliation_after_a_crash_keeps_the_identity() {
+    let mut a = mem_vault();
+    let key = a.vault.public_key().unwrap();
+    drop(a.vault);
+    // A crash left a journaled secret with no row: reconciliation removes it, and only it.
+    let orphan = "0190f0f0-0000-7000-8000-0000000000bb";
+    a.secrets
+        .set(orphan, &secret("orphaned-secret-0123"))
+        .unwrap();
+    sql(
+        a.dir.path(),
+        &format!(
+            "INSERT INTO secret_journal VALUES ('{orphan}', '{orphan}', '2026-01-01T00:00:00.000000Z')"
+        ),
+    );
+    let mut reopened = open_mem(a.dir.path(), &a.secrets);
+    assert_eq!(reopened.last_reconcile().orphans_removed, 1);
+    assert_eq!(a.secrets.accounts(), [IDENTITY_ACCOUNT]);
+    assert_eq!(reopened.public_key().unwrap(), key);
+}
+
+#[test]
 fn export_refuses_bad_targets_and_writes_files_whole() {
     let (mut a, _) = team_vault();
     let before = snapshot(&a.vault);
