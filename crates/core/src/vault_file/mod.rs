@@ -407,11 +407,13 @@ impl Vault {
         // here; a skipped conflict learns nothing, so it shows again until it is resolved. With
         // nothing new to write, nothing is written: importing a file twice leaves the database
         // as it was.
+        let by_id: std::collections::HashMap<&str, &crate::model::Token> =
+            local_tokens.iter().map(|t| (t.id.as_str(), t)).collect();
         let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
         for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
             let id = incoming.token.id.as_str();
             let theirs = payload::content_hash(&incoming.token);
-            let ours = local_tokens.iter().find(|l| l.id == id);
+            let ours = by_id.get(id).copied();
             let take = match row.change {
                 ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
                 ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
