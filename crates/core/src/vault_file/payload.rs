@@ -246,21 +246,25 @@ pub(crate) fn parse(bytes: &[u8], now: DateTime<Utc>) -> Result<Payload> {
     check(raw, now)
 }
 
-/// serde_json's error text, which names fields and positions but (for our types) no values.
+/// serde_json's error text without any value from the file (a secret may sit in the wrong
+/// field): field names are kept ("unknown field `x`", "missing field `x`"), values are cut at
+/// their first quote, and the position is added.
 fn redact(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    // "invalid value: string \"...\"" would quote input; keep only what precedes the quote.
-    match msg.find('"') {
-        Some(i) if msg[..i].contains("invalid") => {
-            format!(
-                "{} (line {}, column {})",
-                msg[..i].trim_end(),
-                e.line(),
-                e.column()
-            )
+    let msg = msg.split(" at line ").next().unwrap_or_default();
+    let names_a_field = ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .any(|p| msg.starts_with(p));
+    let kept = if names_a_field {
+        // Up to the closing backtick of the field name.
+        match msg.match_indices('`').nth(1) {
+            Some((i, _)) => &msg[..=i],
+            None => msg,
         }
-        _ => msg,
-    }
+    } else {
+        msg.split(['`', '"']).next().unwrap_or_default().trim_end()
+    };
+    format!("{kept} (line {}, column {})", e.line(), e.column())
 }
 
 fn invalid(why: &str) -> Error {
@@ -614,12 +618,27 @@ mod tests {
                 VALID.replace("\"version\":1", "\"version\":\"1\""),
                 "version",
             ),
+            (
+                VALID.replace("\"history\":[]", "\"history\":[\"ab\"]"),
+                "history",
+            ),
+            // A secret pasted into the wrong field is not quoted back.
+            (
+                VALID.replace("\"status\":\"active\"", "\"status\":\"abc\""),
+                "unknown variant (line",
+            ),
+            (
+                VALID.replace("\"hint\":\"…\"", "\"hint\":\"…\",\"abc\":1"),
+                "unknown field `abc`",
+            ),
         ];
         for (json, needle) in cases {
             let err = parse(json.as_bytes(), Utc::now()).unwrap_err();
             let msg = err.to_string();
             assert!(msg.contains(needle), "{needle}: {msg}");
-            assert!(!msg.contains("abc") && !msg.contains("abd"), "{msg}");
+            if !needle.contains("abc") {
+                assert!(!msg.contains("abc") && !msg.contains("abd"), "{msg}");
+            }
         }
         assert_eq!(
             kind(VALID.replace("\"version\":1", "\"version\":2").as_bytes()),
