@@ -1,5 +1,7 @@
 //! The `tok` command line as clap sees it: every command, flag and help text, and nothing else.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokenkeeper_core::{SortKey, TokenState};
 
@@ -16,6 +18,8 @@ Exit codes:
   5  the OS keychain is unreachable, or a token's secret is missing from it
   6  database or storage problem (not a Tokenkeeper database, written by a newer version,
      disk or permission errors)
+  7  the vault file could not be opened: wrong passphrase, encrypted to other keys, damaged,
+     not a vault file, a newer format version, or contents that break the format
 `tok run` exits with the command's own exit code once the command has started.
 
 With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.
@@ -114,9 +118,16 @@ pub enum Command {
     /// Check offline that a token read from stdin is well-formed (shape and checksum)
     #[command(after_help = EXIT_CODES)]
     Check,
-    /// Show who this install is: display name, vault id, keychain service, data directory
+    /// Show who this install is: display name, vault id, keychain service, data directory,
+    /// and the public key others export vault files to
     #[command(after_help = EXIT_CODES)]
     Whoami,
+    /// Write every token (kept secrets included) to an encrypted vault file for your team
+    #[command(after_help = EXIT_CODES)]
+    Export(ExportArgs),
+    /// Merge a vault file into this vault: shows what changes, then applies it all or nothing
+    #[command(after_help = EXIT_CODES)]
+    Import(ImportArgs),
     /// Run a command with token secrets in its environment (never in its arguments)
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
@@ -267,4 +278,46 @@ pub struct RunArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The vault file to write (replaced whole if it exists; readable only by you)
+    #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+    pub output: PathBuf,
+    /// Encrypt to this age public key (age1..., from the team mate's `tok whoami`); repeatable.
+    /// Without --to or --to-self the file is protected by a passphrase
+    #[arg(
+        long = "to",
+        value_name = "AGE1...",
+        conflicts_with = "passphrase_stdin"
+    )]
+    pub to: Vec<String>,
+    /// Encrypt to this install's own public key too (alone: a backup only you can open)
+    #[arg(long, conflicts_with = "passphrase_stdin")]
+    pub to_self: bool,
+    /// Read the passphrase from stdin (all of it, minus one trailing newline) instead of a
+    /// hidden prompt with confirmation
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The vault file to merge
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only show what would change; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read the passphrase of a passphrase-protected file from stdin instead of a hidden prompt
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+    /// Open a file encrypted to this age identity file (from age-keygen) instead of this
+    /// install's own key
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// For tokens both sides edited since the last merge, take theirs (default: keep yours)
+    #[arg(long)]
+    pub take_theirs: bool,
 }

@@ -269,7 +269,12 @@ pub fn check(json: bool) -> Result<ExitCode> {
     })
 }
 
-pub fn whoami(vault: &Vault, json: bool) -> Result<ExitCode> {
+pub fn whoami(vault: &mut Vault, json: bool) -> Result<ExitCode> {
+    // The public key is made in the keychain on first use; without a keychain, whoami still
+    // answers with what it knows.
+    if let Err(e) = vault.public_key() {
+        eprintln!("tok: no public key to show: {e}");
+    }
     let id = vault.identity();
     if json {
         output::json(&id);

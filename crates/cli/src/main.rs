@@ -6,6 +6,7 @@ mod commands;
 mod expiry;
 mod output;
 mod secret_input;
+mod vault_file;
 
 use std::process::ExitCode;
 
@@ -42,7 +43,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rotate { which, grace } => commands::rotate(&mut vault, &which, &grace, json),
         Command::Delete { which, yes } => commands::delete(&mut vault, &which, yes, json),
         Command::Verify => commands::verify(&mut vault),
-        Command::Whoami => commands::whoami(&vault, json),
+        Command::Whoami => commands::whoami(&mut vault, json),
+        Command::Export(a) => vault_file::export(&mut vault, a, json),
+        Command::Import(a) => vault_file::import(&mut vault, a, json),
         Command::Run(a) => commands::run(vault, a),
         Command::Check => unreachable!("handled before the vault is opened"),
     }
@@ -55,6 +58,13 @@ fn exit_code(kind: &str) -> u8 {
         "not_found" => 3,
         "duplicate" | "conflict" => 4,
         "keychain_unavailable" | "secret_missing" => 5,
+        "bad_passphrase"
+        | "passphrase_required"
+        | "not_for_this_identity"
+        | "not_a_vault_file"
+        | "vault_file_damaged"
+        | "unsupported_vault_version"
+        | "invalid_vault_file" => 7,
         // not_a_database, database_too_new, storage, and anything newer.
         _ => 6,
     }

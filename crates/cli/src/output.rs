@@ -200,6 +200,10 @@ pub fn identity(id: &Identity) {
     println!("Vault id:          {}", id.vault_id);
     println!("Keychain service:  {}", id.keychain_service);
     println!("Data directory:    {}", id.data_dir.display());
+    match &id.public_key {
+        Some(key) => println!("Public key:        {key}"),
+        None => println!("Public key:        (not available: the keychain could not be reached)"),
+    }
 }
 
 /// `tok verify` always answers in JSON: the Verification itself.

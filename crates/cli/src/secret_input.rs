@@ -38,8 +38,9 @@ pub fn read_possibly_empty(prompt: &str, what_for: &str) -> Result<SecretString,
     }
 }
 
-/// All of stdin, minus one trailing `\n` or `\r\n`.
-fn read_piped() -> Result<SecretString, Error> {
+/// All of stdin, minus one trailing `\n` or `\r\n`, even when stdin is a terminal (for flags
+/// like `--passphrase-stdin` that ask for exactly that).
+pub fn read_piped() -> Result<SecretString, Error> {
     let mut buf = String::new();
     std::io::stdin()
         .read_to_string(&mut buf)

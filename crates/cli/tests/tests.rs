@@ -16,3 +16,5 @@ mod bad_input;
 mod broken_environment;
 // `tok run`: secrets into the child's environment, the child's exit code out.
 mod run;
+// `export` and `import` between two installs: passphrase via stdin, preview, merge, exit 7.
+mod vault_file;

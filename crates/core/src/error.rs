@@ -40,6 +40,34 @@ pub enum Error {
     /// SQLite or the file system failed underneath us.
     #[error("{0}")]
     Storage(String),
+    /// The vault file is protected by a passphrase, and the one given does not open it.
+    #[error(
+        "The passphrase does not open this vault file. Check it and try again (it is case-sensitive); \
+         nothing was changed"
+    )]
+    BadPassphrase,
+    /// The vault file is protected by a passphrase, and none was given.
+    #[error("{0}")]
+    PassphraseRequired(String),
+    /// The vault file is encrypted to public keys, and this install's key is not one of them.
+    #[error("{0}")]
+    NotForThisIdentity(String),
+    /// The file is not an age-encrypted Tokenkeeper vault at all.
+    #[error("{0}")]
+    NotAVaultFile(String),
+    /// The vault file is truncated or was changed after it was written. Deliberately opaque: it
+    /// never says which byte was wrong.
+    #[error(
+        "The vault file is damaged: it was cut short or changed after it was exported. Ask for \
+         a fresh copy; nothing was changed"
+    )]
+    VaultFileDamaged,
+    /// The vault file was written by a newer Tokenkeeper (or a newer age format).
+    #[error("{0}")]
+    UnsupportedVaultVersion(String),
+    /// The vault file decrypted, but its contents break the rules of docs/vault-format.md.
+    #[error("{0}")]
+    InvalidVaultFile(String),
 }
 
 impl Error {
@@ -56,6 +84,13 @@ impl Error {
             Error::NotADatabase(_) => "not_a_database",
             Error::DatabaseTooNew(_) => "database_too_new",
             Error::Storage(_) => "storage",
+            Error::BadPassphrase => "bad_passphrase",
+            Error::PassphraseRequired(_) => "passphrase_required",
+            Error::NotForThisIdentity(_) => "not_for_this_identity",
+            Error::NotAVaultFile(_) => "not_a_vault_file",
+            Error::VaultFileDamaged => "vault_file_damaged",
+            Error::UnsupportedVaultVersion(_) => "unsupported_vault_version",
+            Error::InvalidVaultFile(_) => "invalid_vault_file",
         }
     }
 

@@ -6,17 +6,25 @@
 mod error;
 mod fingerprint;
 mod model;
+mod passphrase;
 pub mod secret_store;
 mod store;
 pub mod token_format;
 mod validate;
 mod vault;
+mod vault_file;
 
 pub use error::{Error, Result, WireError};
 pub use fingerprint::{hint_for, Fingerprint};
 pub use model::*;
+pub use passphrase::{passphrase_strength, Strength};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
+pub use vault_file::{
+    vault_file_protection, ChangeKind, ConflictKind, ExportSummary, ExportTarget, FileProtection,
+    ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution, VaultFileSource,
+    IDENTITY_ACCOUNT,
+};
 
 /// Re-exported so callers build and read secrets with the same types the core uses.
 pub use secrecy::{ExposeSecret, SecretString};

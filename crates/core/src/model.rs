@@ -377,4 +377,7 @@ pub struct Identity {
     /// The keychain service name secrets are stored under: `tokenkeeper:<vault-id>`.
     pub keychain_service: String,
     pub data_dir: std::path::PathBuf,
+    /// This install's age public key (`age1...`) for vault files, once it has been made
+    /// ([`crate::Vault::public_key`] makes it).
+    pub public_key: Option<String>,
 }

@@ -32,8 +32,9 @@ pub const DB_FILE: &str = "tokenkeeper.db";
 const LOCK_FILE: &str = "tokenkeeper.lock";
 /// How long a writer waits for another process's operation before giving up.
 const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
-/// Keychain account suffix that holds the old secret while a rotation is in flight.
-const PREVIOUS_SUFFIX: &str = "#prev";
+/// Keychain account suffix that holds the old secret while a rotation (or a vault-file merge
+/// that overwrites a secret) is in flight.
+pub(crate) const PREVIOUS_SUFFIX: &str = "#prev";
 /// How precisely [`Vault::verify`] records usage: "last used" and `verified` events to the minute.
 const USAGE_RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
@@ -76,8 +77,8 @@ pub struct ReconcileReport {
 
 /// One data directory: SQLite metadata plus the secret store.
 pub struct Vault {
-    conn: Connection,
-    secrets: Box<dyn SecretStore>,
+    pub(crate) conn: Connection,
+    pub(crate) secrets: Box<dyn SecretStore>,
     dir: PathBuf,
     vault_id: String,
     last_reconcile: ReconcileReport,
@@ -94,7 +95,7 @@ impl std::fmt::Debug for Vault {
 }
 
 /// Held while a write is in flight; dropping it releases the lock.
-struct WriteLock(#[allow(dead_code)] File);
+pub(crate) struct WriteLock(#[allow(dead_code)] File);
 
 impl Vault {
     /// Opens (creating if needed) the data directory with the real OS keychain.
@@ -137,6 +138,7 @@ impl Vault {
             vault_id: self.vault_id.clone(),
             keychain_service: keychain_service(&self.vault_id),
             data_dir: self.dir.clone(),
+            public_key: self.cached_public_key(),
         }
     }
 
@@ -737,14 +739,14 @@ impl Vault {
     // ----- internals -----
 
     /// The display name recorded as the actor of events.
-    fn actor(&self) -> String {
+    pub(crate) fn actor(&self) -> String {
         meta::get(&self.conn, "display_name")
             .ok()
             .flatten()
             .unwrap_or_else(default_display_name)
     }
 
-    fn write_lock(&self) -> Result<WriteLock> {
+    pub(crate) fn write_lock(&self) -> Result<WriteLock> {
         let path = self.dir.join(LOCK_FILE);
         let file = File::options()
             .create(true)

@@ -18,3 +18,11 @@ mod concurrency;
 mod at_rest;
 // The real OS keychain through Secret Service.
 mod keychain;
+// The team vault file: export, preview, apply, conflicts, tombstones, committed vectors.
+mod vault_file;
+// Bad vault files on the real keychain: own messages, nothing changed, hundreds of mutations.
+mod vault_file_bad_input;
+// The standard `age` tool opens our files, and files it made import.
+mod vault_interop;
+// Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
+mod vault_bench;

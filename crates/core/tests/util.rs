@@ -116,3 +116,76 @@ pub fn secret_tool_count(service: &str) -> usize {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     text.lines().filter(|l| l.starts_with("[/")).count()
 }
+
+/// The bytes of the vault's SQLite files (database and write-ahead log): to prove a refused
+/// operation left the database byte-for-byte as it was.
+pub fn db_bytes(dir: &Path) -> Vec<u8> {
+    let mut all = std::fs::read(dir.join(DB_FILE)).unwrap();
+    if let Ok(wal) = std::fs::read(dir.join(format!("{DB_FILE}-wal"))) {
+        all.extend_from_slice(&wal);
+    }
+    all
+}
+
+/// Every item the real Secret Service holds under a keychain service name, as
+/// `secret-tool search --all` prints it on stdout (item path, label naming the account, secret,
+/// created and modified times), sorted so the order of items does not matter. A rewrite, even of
+/// the same value, changes the modified time or the item path, so it shows.
+pub fn keychain_dump(service: &str) -> String {
+    let out = Command::new("secret-tool")
+        .args(["search", "--all", "--unlock", "service", service])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .expect("secret-tool runs (package libsecret-tools)");
+    // secret-tool prints an item's schema line only some of the time; it is not the item's data.
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("schema = "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut items: Vec<&str> = text.split("[/").filter(|i| !i.is_empty()).collect();
+    items.sort();
+    items.join("[/")
+}
+
+/// The committed vault test vectors (docs/vault-format.md).
+pub fn vector(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/vectors/vault")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The committed test identity's secret key (AGE-SECRET-KEY-1...).
+pub fn vector_identity() -> SecretString {
+    let text = String::from_utf8(vector("test-identity.txt")).unwrap();
+    let key = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+        .expect("an identity line");
+    SecretString::from(key.to_string())
+}
+
+/// Sends everything `from` holds to `to` through a vault file encrypted to `to`'s public key,
+/// and returns the preview.
+pub fn send(from: &mut Vault, to: &mut Vault) -> MergePlan {
+    let key = to.public_key().unwrap();
+    let file = from.export(ExportTarget::Recipients(vec![key])).unwrap();
+    to.preview_import(&file, ImportKey::OwnIdentity).unwrap()
+}
+
+/// Encrypts any bytes to an age public key, as another program would.
+pub fn age_encrypt_to(public_key: &str, plaintext: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let recipient: age::x25519::Recipient = public_key.parse().unwrap();
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .unwrap();
+    let mut out = Vec::new();
+    let mut w = encryptor.wrap_output(&mut out).unwrap();
+    w.write_all(plaintext).unwrap();
+    w.finish().unwrap();
+    out
+}

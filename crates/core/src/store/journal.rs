@@ -25,6 +25,23 @@ pub(crate) fn begin(
     Ok(())
 }
 
+/// Like [`begin`] for many tokens at once: `(account, token id)` pairs, in one transaction.
+pub(crate) fn begin_many(
+    conn: &Connection,
+    entries: &[(String, String)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let tx = super::write_tx(conn)?;
+    for (account, token_id) in entries {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO secret_journal (account, token_id, started_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute([account.as_str(), token_id.as_str(), &ts(now)])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Removes the entries for `accounts` (inside the transaction that records the change, when
 /// there is one).
 pub(crate) fn finish(conn: &Connection, accounts: &[&str]) -> Result<()> {

@@ -2,6 +2,7 @@
 //! submodule per table holding that table's SQL.
 
 pub(crate) mod events;
+pub(crate) mod history;
 pub(crate) mod journal;
 pub(crate) mod meta;
 pub(crate) mod services;
@@ -16,7 +17,10 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 
 /// Embedded migrations; entry N brings the schema to `user_version` N + 1.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_token_history.sql"),
+];
 
 /// The schema version this build writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

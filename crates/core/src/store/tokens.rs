@@ -115,6 +115,15 @@ pub(crate) fn by_id(conn: &Connection, id: &str, now: DateTime<Utc>) -> Result<O
     one(conn, "id = ?1", [id], now)
 }
 
+/// Every token, deleted ones included, in id order (vault export and merge).
+pub(crate) fn all(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Token>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM tokens ORDER BY id"))?;
+    let rows = stmt
+        .query_map([], |r| from_row(r, now))?
+        .collect::<rusqlite::Result<Vec<Token>>>()?;
+    Ok(rows)
+}
+
 /// The live (not deleted) token with this name, compared case-insensitively.
 pub(crate) fn live_by_name(
     conn: &Connection,

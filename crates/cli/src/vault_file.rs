@@ -1,0 +1,290 @@
+//! `tok export` and `tok import`: the team vault file from a terminal or a script. Passphrases
+//! come from a hidden prompt or stdin, never argv.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tokenkeeper_core::{
+    passphrase_strength, vault_file_protection, ChangeKind, Error, ExportSummary, ExportTarget,
+    FileProtection, ImportKey, MergePlan, MergeReport, Vault,
+};
+
+use crate::args::{ExportArgs, ImportArgs};
+use crate::{output, secret_input};
+
+/// What `tok export --json` prints.
+#[derive(Serialize)]
+struct ExportJson<'a> {
+    path: &'a std::path::Path,
+    #[serde(flatten)]
+    summary: &'a ExportSummary,
+}
+
+/// What `tok import --json` prints: the preview, and what was applied (null for --dry-run).
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    dry_run: bool,
+    plan: &'a serde_json::Value,
+    applied: Option<&'a MergeReport>,
+}
+
+pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> {
+    let target = if a.to.is_empty() && !a.to_self {
+        ExportTarget::Passphrase(export_passphrase(a.passphrase_stdin)?)
+    } else {
+        let mut keys = a.to;
+        if a.to_self {
+            keys.push(vault.public_key()?);
+        }
+        ExportTarget::Recipients(keys)
+    };
+    let summary = vault.export_to_file(target, &a.output)?;
+    if json {
+        output::json(&ExportJson {
+            path: &a.output,
+            summary: &summary,
+        });
+    } else {
+        println!(
+            "Exported {} token{} ({} with {} secret, {} deleted) to {}, {}.",
+            summary.tokens,
+            plural(summary.tokens),
+            summary.secrets,
+            if summary.secrets == 1 { "its" } else { "their" },
+            summary.tombstones,
+            a.output.display(),
+            match summary.protection {
+                FileProtection::Passphrase => "protected by the passphrase",
+                FileProtection::Recipients => "encrypted to the given public keys",
+            }
+        );
+    }
+    if summary.secrets_missing > 0 {
+        eprintln!(
+            "Note: {} kept token{} had no secret in the keychain and went without it.",
+            summary.secrets_missing,
+            plural(summary.secrets_missing)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The export passphrase: from stdin with --passphrase-stdin, else typed twice at a hidden
+/// prompt. Empty is refused; weak gets a warning with advice.
+fn export_passphrase(from_stdin: bool) -> Result<SecretString, Error> {
+    let passphrase = if from_stdin {
+        secret_input::read_piped()?
+    } else if secret_input::stdin_is_terminal() {
+        let first = prompt("Passphrase for the vault file: ")?;
+        if !first.expose_secret().is_empty() {
+            let again = prompt("Passphrase again: ")?;
+            if again.expose_secret() != first.expose_secret() {
+                return Err(Error::InvalidInput(
+                    "the two passphrases differ; nothing was written. Run the export again".into(),
+                ));
+            }
+        }
+        first
+    } else {
+        return Err(no_passphrase_source("export"));
+    };
+    if passphrase.expose_secret().is_empty() {
+        return Err(Error::InvalidInput(
+            "the passphrase is empty; a vault file needs one (or use --to age1... to encrypt to \
+             public keys). Nothing was written"
+                .into(),
+        ));
+    }
+    let strength = passphrase_strength(&passphrase);
+    if strength.is_weak() {
+        eprintln!(
+            "Warning: weak passphrase (strength {}/4). {} Anyone who gets the file can try \
+             passphrases offline.",
+            strength.score, strength.hint
+        );
+    }
+    Ok(passphrase)
+}
+
+fn prompt(text: &str) -> Result<SecretString, Error> {
+    rpassword::prompt_password(text)
+        .map(SecretString::from)
+        .map_err(|e| Error::InvalidInput(format!("could not read the passphrase: {e}")))
+}
+
+fn no_passphrase_source(command: &str) -> Error {
+    Error::InvalidInput(format!(
+        "a passphrase is needed and stdin is not a terminal: pass --passphrase-stdin and pipe it \
+         in (for example `tok {command} ... --passphrase-stdin < passfile`), or run it in a terminal"
+    ))
+}
+
+pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> {
+    let file = std::fs::read(&a.file).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!(
+            "there is no file {}; check the path of the vault file",
+            a.file.display()
+        )),
+        _ => Error::InvalidInput(format!("could not read {}: {e}", a.file.display())),
+    })?;
+    let key = match vault_file_protection(&file)? {
+        FileProtection::Passphrase if a.passphrase_stdin => {
+            ImportKey::Passphrase(secret_input::read_piped()?)
+        }
+        FileProtection::Passphrase if secret_input::stdin_is_terminal() => {
+            ImportKey::Passphrase(prompt("Passphrase of the vault file: ")?)
+        }
+        FileProtection::Passphrase => return Err(no_passphrase_source("import").into()),
+        FileProtection::Recipients => match &a.identity {
+            Some(path) => ImportKey::AgeIdentity(read_identity_file(path)?),
+            None => ImportKey::OwnIdentity,
+        },
+    };
+    let mut plan = vault.preview_import(&file, key)?;
+    drop(file);
+    if a.take_theirs {
+        plan.take_theirs_for_all_edits();
+    }
+    let dry_run = a.dry_run;
+    // The plan is consumed by apply; keep what will be printed about it.
+    let plan_json = serde_json::to_value(&plan).map_err(|e| anyhow::anyhow!(e))?;
+    if !json {
+        print_preview(&plan);
+    }
+    let counts = plan.counts;
+    let report = if dry_run {
+        None
+    } else {
+        let show_progress = !json && std::io::stderr().is_terminal();
+        Some(vault.apply_import(plan, |done, total| {
+            if show_progress {
+                eprint!("\rImporting: {done}/{total}");
+                if done == total {
+                    eprintln!();
+                }
+            }
+        })?)
+    };
+    if json {
+        output::json(&ImportJson {
+            dry_run: a.dry_run,
+            plan: &plan_json,
+            applied: report.as_ref(),
+        });
+    } else {
+        print_outcome(counts.conflicts, report.as_ref(), a.dry_run);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_identity_file(path: &std::path::Path) -> Result<SecretString, Error> {
+    let text = SecretString::from(std::fs::read_to_string(path).map_err(|e| {
+        Error::InvalidInput(format!(
+            "could not read the identity file {}: {e}",
+            path.display()
+        ))
+    })?);
+    text.expose_secret()
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .map(|l| SecretString::from(l.to_string()))
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "{} holds no age identity (a line starting with AGE-SECRET-KEY-1)",
+                path.display()
+            ))
+        })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The preview table for people: only the tokens that change or conflict, then the counts.
+fn print_preview(plan: &MergePlan) {
+    let s = &plan.source;
+    println!(
+        "Vault file from {} (exported {}), {} token{}.",
+        s.exported_by,
+        output::local_time(s.exported_at),
+        s.tokens,
+        plural(s.tokens)
+    );
+    let changing: Vec<_> = plan
+        .rows
+        .iter()
+        .filter(|r| r.change != ChangeKind::Unchanged)
+        .collect();
+    if !changing.is_empty() {
+        let width = changing
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        println!("{:<9}  {:<width$}  REASON", "CHANGE", "NAME");
+        for r in &changing {
+            let change = match r.change {
+                ChangeKind::New => "new",
+                ChangeKind::Updated => "updated",
+                ChangeKind::Deleted => "deleted",
+                ChangeKind::Conflict => "conflict",
+                ChangeKind::Unchanged => "unchanged",
+            };
+            println!("{change:<9}  {:<width$}  {}", r.name, r.reason);
+        }
+    }
+    let c = &plan.counts;
+    println!(
+        "{} new, {} updated, {} deleted, {} unchanged, {} conflict{}.",
+        c.new,
+        c.updated,
+        c.deleted,
+        c.unchanged,
+        c.conflicts,
+        plural(c.conflicts)
+    );
+}
+
+/// What was done, after the preview.
+fn print_outcome(conflicts: usize, applied: Option<&MergeReport>, dry_run: bool) {
+    match applied {
+        None if dry_run => println!("Dry run: nothing was changed."),
+        None => {}
+        Some(r) if r.added + r.updated + r.deleted + r.taken_theirs == 0 => {
+            println!("Nothing to change: this vault already has everything in the file.")
+        }
+        Some(r) => {
+            println!(
+                "Imported: {} added, {} updated, {} deleted; {} secret{} stored in the keychain.",
+                r.added,
+                r.updated,
+                r.deleted,
+                r.secrets_stored,
+                plural(r.secrets_stored)
+            );
+            if r.taken_theirs > 0 {
+                println!(
+                    "Took theirs for {} token{} both sides edited.",
+                    r.taken_theirs,
+                    plural(r.taken_theirs)
+                );
+            }
+        }
+    }
+    if conflicts > 0 && applied.is_none_or(|r| r.skipped_conflicts > 0) {
+        println!(
+            "Conflicts are skipped and yours kept. For tokens both sides edited, --take-theirs \
+             takes their version; for a clash of name or secret, rename or delete one token and \
+             import again."
+        );
+    }
+}

@@ -1,0 +1,709 @@
+//! The team vault file (`.tkvault`, docs/vault-format.md): an age file, encrypted to a passphrase
+//! or to X25519 public keys, holding a versioned JSON payload. Export writes one; import previews
+//! the merge ([`MergePlan`]) and then applies it all-or-nothing.
+//!
+//! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
+//! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
+//! one SQLite transaction stores every row, event and shared version. If that transaction fails the
+//! keychain writes are undone; if the process dies, reconciliation at the next open undoes them.
+
+mod merge;
+mod payload;
+
+use std::io::{BufReader, Read, Write as _};
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::Utc;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::fingerprint::Fingerprint;
+use crate::model::{EventKind, Status, Storage};
+use crate::store::services::OnConflict;
+use crate::store::{self, events, history, journal, meta, services, tokens};
+use crate::vault::{Vault, PREVIOUS_SUFFIX};
+
+pub use merge::{
+    ChangeKind, ConflictKind, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
+    VaultFileSource,
+};
+
+/// Keychain account of this install's age identity. Token accounts are UUIDs, so it cannot clash.
+pub const IDENTITY_ACCOUNT: &str = "age-identity";
+/// Meta key caching the identity's public key (not secret), for `whoami` without the keychain.
+const PUBLIC_KEY_META: &str = "age_public_key";
+/// The largest decrypted payload read (10,000 tokens take about 10 MB).
+const MAX_PAYLOAD_BYTES: u64 = 256 * 1024 * 1024;
+/// The most scrypt work a passphrase file may ask for: N = 2^20, 1 GiB of memory.
+const MAX_SCRYPT_LOG_N: u8 = 20;
+/// Start of every binary age file.
+const AGE_MAGIC: &[u8] = b"age-encryption.org/";
+/// Start of an ASCII-armored age file.
+const ARMOR_MAGIC: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// Who can open an exported file.
+#[derive(Debug)]
+pub enum ExportTarget {
+    /// Anyone with this passphrase (scrypt, about a second of work per try).
+    Passphrase(SecretString),
+    /// The holders of these age X25519 public keys (`age1...`), e.g. from `tok whoami`.
+    Recipients(Vec<String>),
+}
+
+/// How to open a file being imported.
+#[derive(Debug)]
+pub enum ImportKey {
+    /// The passphrase it was exported with.
+    Passphrase(SecretString),
+    /// This install's own identity, from the keychain.
+    OwnIdentity,
+    /// An age identity (`AGE-SECRET-KEY-1...`), e.g. from an identity file made by `age-keygen`.
+    AgeIdentity(SecretString),
+}
+
+/// How a vault file is protected, readable without opening it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileProtection {
+    Passphrase,
+    Recipients,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// Tokens in the file, tombstones included.
+    pub tokens: usize,
+    /// Tokens that carry their secret.
+    pub secrets: usize,
+    pub tombstones: usize,
+    /// Kept tokens whose secret the keychain no longer held: exported without it.
+    pub secrets_missing: usize,
+    pub bytes: usize,
+    pub protection: FileProtection,
+}
+
+/// Tells whether a vault file needs a passphrase or an identity, without decrypting it.
+pub fn vault_file_protection(file: &[u8]) -> Result<FileProtection> {
+    let decryptor = decryptor(file)?;
+    Ok(if decryptor.is_scrypt() {
+        FileProtection::Passphrase
+    } else {
+        FileProtection::Recipients
+    })
+}
+
+impl Vault {
+    /// This install's age public key (`age1...`), for others to export to. The identity is made
+    /// and stored in the keychain on first use (service `tokenkeeper:<vault-id>`, account
+    /// `age-identity`), only when the keychain really has none.
+    pub fn public_key(&mut self) -> Result<String> {
+        let identity = match self.own_identity()? {
+            Some(identity) => identity,
+            None => {
+                let _lock = self.write_lock()?;
+                // Another process may have made it while we waited for the lock.
+                match self.own_identity()? {
+                    Some(identity) => identity,
+                    None => {
+                        let identity = age::x25519::Identity::generate();
+                        self.secrets.set(IDENTITY_ACCOUNT, &identity.to_string())?;
+                        identity
+                    }
+                }
+            }
+        };
+        let public = identity.to_public().to_string();
+        if meta::get(&self.conn, PUBLIC_KEY_META)?.as_deref() != Some(public.as_str()) {
+            let tx = store::write_tx(&self.conn)?;
+            meta::set(&tx, PUBLIC_KEY_META, &public)?;
+            tx.commit()?;
+        }
+        Ok(public)
+    }
+
+    /// The public key as last seen, without touching the keychain (None before first use).
+    pub(crate) fn cached_public_key(&self) -> Option<String> {
+        meta::get(&self.conn, PUBLIC_KEY_META).ok().flatten()
+    }
+
+    fn own_identity(&self) -> Result<Option<age::x25519::Identity>> {
+        let Some(stored) = self.secrets.get(IDENTITY_ACCOUNT)? else {
+            return Ok(None);
+        };
+        age::x25519::Identity::from_str(stored.expose_secret())
+            .map(Some)
+            .map_err(|_| {
+                Error::SecretMissing(format!(
+                    "The keychain entry '{IDENTITY_ACCOUNT}' of this install does not hold a valid \
+                     age identity. Remove it with `secret-tool clear service {} username \
+                     {IDENTITY_ACCOUNT}` to make a new one (files encrypted to the old key will \
+                     no longer open)",
+                    self.identity().keychain_service
+                ))
+            })
+    }
+
+    /// Writes every token (tombstones included, secrets of kept tokens included) into an
+    /// encrypted vault file and returns its bytes. Records an `exported` event per token.
+    pub fn export(&mut self, to: ExportTarget) -> Result<Vec<u8>> {
+        self.export_with_summary(to).map(|(bytes, _)| bytes)
+    }
+
+    /// Like [`Vault::export`], written to `path` atomically (a temporary file beside it, then a
+    /// rename), readable only by the user.
+    pub fn export_to_file(&mut self, to: ExportTarget, path: &Path) -> Result<ExportSummary> {
+        let (bytes, summary) = self.export_with_summary(to)?;
+        write_atomically(path, &bytes)?;
+        Ok(summary)
+    }
+
+    fn export_with_summary(&mut self, to: ExportTarget) -> Result<(Vec<u8>, ExportSummary)> {
+        // Check the target before reading any secret.
+        let (recipients, protection): (Vec<Box<dyn age::Recipient + Send>>, _) = match to {
+            ExportTarget::Passphrase(p) => {
+                if p.expose_secret().is_empty() {
+                    return Err(Error::invalid(
+                        "The passphrase is empty; choose one to protect the vault file",
+                    ));
+                }
+                (
+                    vec![Box::new(age::scrypt::Recipient::new(p))],
+                    FileProtection::Passphrase,
+                )
+            }
+            ExportTarget::Recipients(keys) => {
+                (parse_recipients(&keys)?, FileProtection::Recipients)
+            }
+        };
+
+        let now = Utc::now();
+        let all = tokens::all(&self.conn, now)?;
+        let mut shared = history::all(&self.conn)?;
+        let mut outgoing: Vec<payload::OutgoingToken> = Vec::with_capacity(all.len());
+        let mut summary = ExportSummary {
+            tokens: all.len(),
+            secrets: 0,
+            tombstones: 0,
+            secrets_missing: 0,
+            bytes: 0,
+            protection,
+        };
+        for t in all {
+            let secret = if t.status != Status::Deleted && t.storage == Storage::Keychain {
+                let secret = self
+                    .secrets
+                    .get(&t.id)?
+                    .filter(|s| Fingerprint::of(s).matches(&t.fingerprint));
+                match &secret {
+                    Some(_) => summary.secrets += 1,
+                    None => summary.secrets_missing += 1,
+                }
+                secret
+            } else {
+                if t.status == Status::Deleted {
+                    summary.tombstones += 1;
+                }
+                None
+            };
+            // The versions this install has shared, now including the current one.
+            let mut versions = shared.remove(&t.id).unwrap_or_default();
+            let current = payload::content_hash(&t);
+            if !versions.contains(&current) {
+                versions.push(current);
+            }
+            let keep_from = versions.len().saturating_sub(payload::MAX_HISTORY);
+            outgoing.push(payload::OutgoingToken {
+                token: t,
+                secret,
+                history: versions.split_off(keep_from),
+            });
+        }
+        let actor = self.actor();
+        let services = services::all(&self.conn)?;
+        let plaintext = payload::write(&payload::Outgoing {
+            vault_id: &self.identity().vault_id,
+            exported_at: now,
+            exported_by: &actor,
+            services: &services,
+            tokens: &outgoing,
+        })?;
+        let bytes = encrypt(&plaintext, recipients)?;
+        drop(plaintext);
+        summary.bytes = bytes.len();
+
+        let detail = match protection {
+            FileProtection::Passphrase => "to a passphrase-protected vault file".to_string(),
+            FileProtection::Recipients => "to a vault file for public keys".to_string(),
+        };
+        let tx = store::write_tx(&self.conn)?;
+        for o in &outgoing {
+            let id = &o.token.id;
+            events::append(&tx, id, now, &actor, EventKind::Exported, Some(&detail))?;
+            let current = o.history.last().expect("the current version is listed");
+            history::add(&tx, id, &[current.as_str()])?;
+        }
+        tx.commit()?;
+        Ok((bytes, summary))
+    }
+
+    /// Opens a vault file and works out what importing it would do. Changes nothing.
+    pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
+        let plaintext = self.decrypt(file, key)?;
+        let now = Utc::now();
+        let payload = payload::parse(&plaintext, now)?;
+        drop(plaintext);
+        let local_tokens = tokens::all(&self.conn, now)?;
+        let shared = history::all(&self.conn)?;
+        let local_services = services::all(&self.conn)?;
+        let local = merge::Local {
+            tokens: &local_tokens,
+            history: &shared,
+            services: &local_services,
+        };
+        let rows = merge::classify(&payload, &local);
+        Ok(MergePlan {
+            source: VaultFileSource {
+                vault_id: payload.vault_id.clone(),
+                exported_at: payload.exported_at,
+                exported_by: payload.exported_by.clone(),
+                tokens: payload.tokens.len(),
+                secrets: payload.tokens.iter().filter(|t| t.secret.is_some()).count(),
+            },
+            counts: merge::count(&rows),
+            rows,
+            target_vault_id: self.identity().vault_id,
+            payload,
+        })
+    }
+
+    /// Applies a previewed import, all or nothing: keychain writes first, then one SQLite
+    /// transaction; if that fails, the keychain writes are undone. Conflicts are skipped (ours
+    /// kept) unless theirs was chosen on the plan. `progress(done, total)` is called as secrets
+    /// are written and once more when everything is committed.
+    ///
+    /// If this vault changed since the preview in a way that changes the plan, nothing is
+    /// applied and the error asks for a new preview.
+    pub fn apply_import(
+        &mut self,
+        plan: MergePlan,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<MergeReport> {
+        if plan.target_vault_id != self.identity().vault_id {
+            return Err(Error::invalid(
+                "This import preview was made for another vault; preview the file again here",
+            ));
+        }
+        let _lock = self.write_lock()?;
+        let now = Utc::now();
+        let local_tokens = tokens::all(&self.conn, now)?;
+        let shared = history::all(&self.conn)?;
+        let local_services = services::all(&self.conn)?;
+        let local = merge::Local {
+            tokens: &local_tokens,
+            history: &shared,
+            services: &local_services,
+        };
+        let fresh = merge::classify(&plan.payload, &local);
+        let same = fresh.len() == plan.rows.len()
+            && fresh
+                .iter()
+                .zip(&plan.rows)
+                .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
+        if !same {
+            return Err(Error::Conflict(
+                "The tokens here changed since the import was previewed; preview it again and \
+                 check the new plan. Nothing was changed"
+                    .into(),
+            ));
+        }
+        let writes = merge::writes(&plan.payload, &plan.rows, &local);
+        let new_services = merge::new_services(&plan.payload, &local_services);
+
+        let mut report = MergeReport::default();
+        for row in &plan.rows {
+            match (row.change, row.resolution) {
+                (ChangeKind::New, _) => report.added += 1,
+                (ChangeKind::Updated, _) => report.updated += 1,
+                (ChangeKind::Deleted, _) => report.deleted += 1,
+                (ChangeKind::Unchanged, _) => report.unchanged += 1,
+                (ChangeKind::Conflict, Some(Resolution::TakeTheirs)) => report.taken_theirs += 1,
+                (ChangeKind::Conflict, _) => report.skipped_conflicts += 1,
+            }
+        }
+
+        let stores: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.store_secret).collect();
+        let destroys: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.destroy_secret).collect();
+        let total = stores.len() + destroys.len() + 1;
+        let mut done = 0;
+        progress(done, total);
+
+        // 1. Journal every account about to change, so a crash anywhere is undone at next open.
+        let prev = |id: &str| format!("{id}{PREVIOUS_SUFFIX}");
+        let mut journaled: Vec<(String, String)> = Vec::new();
+        for w in &stores {
+            journaled.push((w.token.id.clone(), w.token.id.clone()));
+            if w.overwrites {
+                journaled.push((prev(&w.token.id), w.token.id.clone()));
+            }
+        }
+        for w in &destroys {
+            journaled.push((w.token.id.clone(), w.token.id.clone()));
+        }
+        if !journaled.is_empty() {
+            journal::begin_many(&self.conn, &journaled, now)?;
+        }
+        let forget = |conn: &rusqlite::Connection, accounts: &[(String, String)]| {
+            let names: Vec<&str> = accounts.iter().map(|(a, _)| a.as_str()).collect();
+            let _ = journal::finish(conn, &names);
+        };
+
+        // 2. Keychain writes; on failure put back what was there.
+        let mut written: Vec<(&str, Option<SecretString>)> = Vec::new();
+        let keychain = (|| -> Result<()> {
+            for w in &stores {
+                let id = w.token.id.as_str();
+                let old = if w.overwrites {
+                    let old = self.secrets.get(id)?;
+                    if let Some(old) = &old {
+                        self.secrets.set(&prev(id), old)?;
+                    }
+                    old
+                } else {
+                    None
+                };
+                let secret = w
+                    .incoming
+                    .secret
+                    .as_ref()
+                    .expect("store_secret has a secret");
+                written.push((id, old));
+                self.secrets.set(id, secret)?;
+                done += 1;
+                progress(done, total);
+            }
+            Ok(())
+        })();
+        let undo = |vault: &Vault, written: &[(&str, Option<SecretString>)]| {
+            for (id, old) in written.iter().rev() {
+                let _ = match old {
+                    Some(old) => vault.secrets.set(id, old),
+                    None => vault.secrets.delete(id).map(drop),
+                };
+                let _ = vault.secrets.delete(&prev(id));
+            }
+        };
+        if let Err(e) = keychain {
+            undo(self, &written);
+            forget(&self.conn, &journaled);
+            return Err(e);
+        }
+
+        // 3. One SQLite transaction for every row, event and version. The versions they have
+        // shared become ours to know for every token taken, or already the same or older
+        // here; a skipped conflict learns nothing, so it shows again until it is resolved. With
+        // nothing new to write, nothing is written: importing a file twice leaves the database
+        // as it was.
+        let by_id: std::collections::HashMap<&str, &crate::model::Token> =
+            local_tokens.iter().map(|t| (t.id.as_str(), t)).collect();
+        let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
+        for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
+            let id = incoming.token.id.as_str();
+            let theirs = payload::content_hash(&incoming.token);
+            let ours = by_id.get(id).copied();
+            let take = match row.change {
+                ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
+                ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
+                ChangeKind::Unchanged => ours.is_some_and(|l| {
+                    l.status != Status::Deleted && incoming.token.status != Status::Deleted
+                }),
+            };
+            if !take {
+                continue;
+            }
+            let mut all: Vec<String> = incoming.history.clone();
+            all.push(theirs);
+            if row.resolution == Some(Resolution::TakeTheirs) {
+                // Our version is superseded by theirs: a file that still has it yields to theirs.
+                all.extend(ours.map(payload::content_hash));
+            }
+            let known = shared.get(id);
+            let mut new: Vec<String> = Vec::new();
+            for h in all {
+                if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
+                    new.push(h);
+                }
+            }
+            if !new.is_empty() {
+                versions.push((id, new));
+            }
+        }
+        let actor = self.actor();
+        let commit = (|| -> Result<()> {
+            if writes.is_empty() && versions.is_empty() && new_services.is_empty() {
+                return Ok(());
+            }
+            let tx = store::write_tx(&self.conn)?;
+            for s in &new_services {
+                services::write(&tx, s, OnConflict::Keep)?;
+            }
+            // Tombstones first, so a name or secret freed by a deletion can be taken by another.
+            let order = writes
+                .iter()
+                .filter(|w| w.token.status == Status::Deleted)
+                .chain(writes.iter().filter(|w| w.token.status != Status::Deleted));
+            for w in order {
+                tokens::upsert(&tx, &w.token)?;
+                events::append(
+                    &tx,
+                    &w.token.id,
+                    now,
+                    &actor,
+                    EventKind::Merged,
+                    Some(&w.event_detail),
+                )?;
+            }
+            for (id, new) in &versions {
+                let new: Vec<&str> = new.iter().map(String::as_str).collect();
+                history::add(&tx, id, &new)?;
+            }
+            let stored: Vec<&str> = stores.iter().map(|w| w.token.id.as_str()).collect();
+            journal::finish(&tx, &stored)?;
+            tx.commit()?;
+            Ok(())
+        })();
+        if let Err(e) = commit {
+            undo(self, &written);
+            forget(&self.conn, &journaled);
+            return Err(e);
+        }
+        report.secrets_stored = stores.len();
+
+        // 4. Committed. Drop the copies of overwritten secrets and the secrets of deleted tokens;
+        // whatever fails here stays journaled and is finished at the next open.
+        for w in stores.iter().filter(|w| w.overwrites) {
+            let account = prev(&w.token.id);
+            if self.secrets.delete(&account).is_ok() {
+                let _ = journal::finish(&self.conn, &[&account]);
+            }
+        }
+        for w in &destroys {
+            if self.secrets.delete(&w.token.id).is_ok() {
+                let _ = journal::finish(&self.conn, &[&w.token.id]);
+            }
+            done += 1;
+            progress(done, total);
+        }
+        progress(total, total);
+        Ok(report)
+    }
+
+    /// Decrypts a vault file with the given key. Every failure is one of the vault-file errors.
+    fn decrypt(&self, file: &[u8], key: ImportKey) -> Result<Zeroizing<Vec<u8>>> {
+        let decryptor = decryptor(file)?;
+        let result =
+            match (decryptor.is_scrypt(), key) {
+                (true, ImportKey::Passphrase(p)) => {
+                    let mut identity = age::scrypt::Identity::new(p);
+                    // age's own cap depends on this machine's speed; a file from the age tool
+                    // (2^18) must open on a slow one too, while 2^20 (1 GiB of memory) is the most
+                    // a file may ask for.
+                    identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
+                    decryptor
+                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                        .map_err(|e| match e {
+                            age::DecryptError::DecryptionFailed
+                            | age::DecryptError::KeyDecryptionFailed
+                            | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
+                            other => decrypt_error(other),
+                        })
+                }
+                (true, _) => return Err(Error::PassphraseRequired(
+                    "This vault file is protected by a passphrase; import it with the passphrase \
+                     it was exported with. Nothing was changed"
+                        .into(),
+                )),
+                (false, ImportKey::Passphrase(_)) => return Err(Error::NotForThisIdentity(
+                    "This vault file is encrypted to public keys, not to a passphrase. Import it \
+                     without a passphrase on an install whose public key (`tok whoami`) it was \
+                     exported to. Nothing was changed"
+                        .into(),
+                )),
+                (false, key) => {
+                    let (identity, whose) = match key {
+                        ImportKey::AgeIdentity(s) => (
+                            age::x25519::Identity::from_str(s.expose_secret().trim()).map_err(
+                                |_| {
+                                    Error::invalid(
+                                        "The identity is not an age X25519 secret key \
+                                 (AGE-SECRET-KEY-1...); check the identity file",
+                                    )
+                                },
+                            )?,
+                            "the given identity".to_string(),
+                        ),
+                        _ => {
+                            let identity = self.own_identity()?.ok_or_else(|| {
+                                Error::NotForThisIdentity(
+                                "This vault file is encrypted to public keys, and this install \
+                                 has no identity yet, so it cannot be one of them. Send your \
+                                 public key (`tok whoami`) to the sender and ask for a new \
+                                 export. Nothing was changed"
+                                    .into(),
+                            )
+                            })?;
+                            let public = identity.to_public().to_string();
+                            (identity, format!("this install's key ({public})"))
+                        }
+                    };
+                    decryptor
+                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                        .map_err(|e| match e {
+                            age::DecryptError::NoMatchingKeys => {
+                                Error::NotForThisIdentity(format!(
+                            "This vault file was encrypted to other public keys, not to {whose}. \
+                             Ask the sender to export it to your public key (`tok whoami`). \
+                             Nothing was changed"
+                        ))
+                            }
+                            other => decrypt_error(other),
+                        })
+                }
+            };
+        let reader = result?;
+        let mut plaintext = Zeroizing::new(Vec::new());
+        reader
+            .take(MAX_PAYLOAD_BYTES + 1)
+            .read_to_end(&mut plaintext)
+            .map_err(|_| Error::VaultFileDamaged)?;
+        if plaintext.len() as u64 > MAX_PAYLOAD_BYTES {
+            return Err(Error::InvalidVaultFile(format!(
+                "The vault file holds more than {} MB, more than any vault Tokenkeeper writes; \
+                 nothing was changed",
+                MAX_PAYLOAD_BYTES / 1024 / 1024
+            )));
+        }
+        Ok(plaintext)
+    }
+}
+
+type FileDecryptor<'a> = age::Decryptor<BufReader<age::armor::ArmoredReader<BufReader<&'a [u8]>>>>;
+
+/// Reads the age header, telling a file that is not age at all from one that is damaged.
+fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
+    let start = trim_leading_whitespace(file);
+    let looks_like_age =
+        |magic: &[u8]| start.starts_with(magic) || (!start.is_empty() && magic.starts_with(start));
+    if !looks_like_age(AGE_MAGIC) && !looks_like_age(ARMOR_MAGIC) {
+        return Err(Error::NotAVaultFile(if file.is_empty() {
+            "The file is empty, so it is not a vault file. Check that you picked the .tkvault \
+             file; nothing was changed"
+                .into()
+        } else {
+            "This is not a Tokenkeeper vault file (it is not an age-encrypted file). Check that \
+             you picked the .tkvault file; nothing was changed"
+                .into()
+        }));
+    }
+    let armored = age::armor::ArmoredReader::new(file);
+    age::Decryptor::new_buffered(BufReader::new(armored)).map_err(decrypt_error)
+}
+
+fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+/// age's errors, in our words. Anything structural is "damaged", never which byte.
+fn decrypt_error(e: age::DecryptError) -> Error {
+    match e {
+        age::DecryptError::UnknownFormat => Error::UnsupportedVaultVersion(
+            "This file uses a newer version of the age encryption format than this Tokenkeeper \
+             reads. Upgrade Tokenkeeper to import it; nothing was changed"
+                .into(),
+        ),
+        age::DecryptError::ExcessiveWork { required, .. } => Error::InvalidVaultFile(format!(
+            "This vault file's passphrase protection asks for more work (scrypt 2^{required}) \
+             than Tokenkeeper allows (2^{MAX_SCRYPT_LOG_N}, about 1 GiB of memory). Ask for a \
+             file exported with Tokenkeeper or a standard age tool; nothing was changed"
+        )),
+        _ => Error::VaultFileDamaged,
+    }
+}
+
+fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
+    for key in keys {
+        let key = key.trim();
+        let recipient = age::x25519::Recipient::from_str(key).map_err(|_| {
+            Error::invalid(format!(
+                "'{}' is not an age public key; a public key starts with age1 (each person's \
+                 `tok whoami` shows theirs)",
+                key.chars().take(80).collect::<String>()
+            ))
+        })?;
+        if seen.insert(recipient.to_string()) {
+            out.push(Box::new(recipient));
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::invalid(
+            "No recipients: give at least one public key (age1...), or export to a passphrase",
+        ));
+    }
+    Ok(out)
+}
+
+fn encrypt(plaintext: &[u8], recipients: Vec<Box<dyn age::Recipient + Send>>) -> Result<Vec<u8>> {
+    let encryptor = age::Encryptor::with_recipients(
+        recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+    )
+    .map_err(|e| Error::invalid(format!("could not encrypt to these recipients: {e}")))?;
+    let mut out = Vec::with_capacity(plaintext.len() + 1024);
+    let io = |e: std::io::Error| Error::storage("could not encrypt the vault file", e);
+    let mut writer = encryptor.wrap_output(&mut out).map_err(io)?;
+    writer.write_all(plaintext).map_err(io)?;
+    writer.finish().map_err(io)?;
+    Ok(out)
+}
+
+/// Writes `bytes` to a temporary file beside `path` (mode 0600), syncs it, then renames it over
+/// `path`, so a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("'{}' is not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        uuid::Uuid::now_v7().simple()
+    ));
+    let fail = |what: &str, e: std::io::Error| {
+        Error::storage(&format!("could not {what} {}", path.display()), e)
+    };
+    let result = (|| {
+        let mut options = std::fs::File::options();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp).map_err(|e| fail("write", e))?;
+        file.write_all(bytes).map_err(|e| fail("write", e))?;
+        file.sync_all().map_err(|e| fail("write", e))?;
+        std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
