@@ -29,7 +29,8 @@ pub struct Row {
     pub workload: String,
     /// What ours is measured next to.
     pub floor: String,
-    /// "ms" (lower is better) or "/s" (higher is better).
+    /// "/s" is higher-is-better; any other unit ("ms", or "MiB" for the app's memory row) is
+    /// lower-is-better and printed as it is.
     pub unit: String,
     pub ours: Vec<f64>,
     pub floor_runs: Vec<f64>,
