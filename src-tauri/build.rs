@@ -21,6 +21,14 @@ const APP_COMMANDS: &[&str] = &[
     "settings",
     "update_settings",
     "about",
+    "public_key",
+    "passphrase_hint",
+    "suggested_export_path",
+    "export_vault",
+    "vault_file_kind",
+    "preview_import",
+    "apply_import",
+    "cancel_import",
 ];
 
 fn main() {

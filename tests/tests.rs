@@ -16,5 +16,7 @@ mod manage;
 mod lifecycle;
 // Settings: validation, saving, and their effect on the dashboard and new tokens.
 mod settings;
+// The team vault file: the Export and Import dialogs.
+mod vault_file;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;

@@ -32,6 +32,14 @@ pub fn run() {
             commands::settings::settings,
             commands::settings::update_settings,
             commands::settings::about,
+            commands::vault_file::public_key,
+            commands::vault_file::passphrase_hint,
+            commands::vault_file::suggested_export_path,
+            commands::vault_file::export_vault,
+            commands::vault_file::vault_file_kind,
+            commands::vault_file::preview_import,
+            commands::vault_file::apply_import,
+            commands::vault_file::cancel_import,
         ])
         .run(tauri::generate_context!())
         .expect("Tokenkeeper could not start its window");

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use tokenkeeper_core::{default_data_dir, Vault};
+use tokenkeeper_core::{default_data_dir, MergePlan, Vault};
 
 use crate::error::AppResult;
 
@@ -11,6 +11,8 @@ use crate::error::AppResult;
 #[derive(Default)]
 pub struct AppState {
     vault: Mutex<Option<Vault>>,
+    /// The import preview waiting for Apply; it holds the file's secrets, so it stays here.
+    plan: Mutex<Option<MergePlan>>,
 }
 
 impl AppState {
@@ -26,5 +28,15 @@ impl AppState {
             None => slot.insert(Vault::open(&default_data_dir()?)?),
         };
         f(vault)
+    }
+
+    /// Keeps (or with `None`, drops) the import preview until Apply.
+    pub fn keep_plan(&self, plan: Option<MergePlan>) {
+        *self.plan.lock().unwrap_or_else(|p| p.into_inner()) = plan;
+    }
+
+    /// Takes the import preview for Apply; a second Apply finds none.
+    pub fn take_plan(&self) -> Option<MergePlan> {
+        self.plan.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }

@@ -43,3 +43,22 @@ export const services = () => call("services");
 export const settings = () => call("settings");
 export const updateSettings = (s) => call("update_settings", { settings: s });
 export const about = () => call("about");
+
+// --- team vault file ---------------------------------------------------------------------------
+/** This install's age public key (age1...), made on first use. */
+export const publicKey = () => call("public_key");
+/** {score 0-4, hint} for a passphrase. */
+export const passphraseHint = (passphrase) => call("passphrase_hint", { passphrase });
+export const suggestedExportPath = () => call("suggested_export_path");
+/** to: {kind: "passphrase", passphrase} or {kind: "recipients", recipients, include_me}. */
+export const exportVault = (path, to) => call("export_vault", { path, to });
+/** "passphrase" or "recipients". */
+export const vaultFileKind = (path) => call("vault_file_kind", { path });
+export const previewImport = (path, passphrase) => call("preview_import", { path, passphrase: passphrase ?? null });
+/** Applies the last preview; onProgress(done, total) as it goes. */
+export function applyImport(takeTheirs, onProgress) {
+  const channel = new window.__TAURI__.core.Channel();
+  channel.onmessage = (p) => onProgress(p.done, p.total);
+  return call("apply_import", { takeTheirs, onProgress: channel });
+}
+export const cancelImport = () => call("cancel_import");

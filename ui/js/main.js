@@ -8,6 +8,7 @@ import { initDetails, openDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
 import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
+import { initVaultFile } from "./vaultfile.js";
 
 const views = ["view-dashboard", "view-details", "view-settings"];
 
@@ -72,6 +73,7 @@ function init() {
   initDialogs();
   initDrawer();
   initSettings();
+  initVaultFile();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));
   $("open-add").addEventListener("click", () => openDrawer("add"));
   $("empty-generate").addEventListener("click", () => openDrawer("generate"));

@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
 import { tokensChanged } from "./catalog.js";
+import { copyValue } from "./secrets.js";
 import { toast, showError } from "./toast.js";
 
 export async function openSettings() {
@@ -17,6 +18,9 @@ export async function openSettings() {
       ...fact("Keychain entry", about.identity.keychain_service),
       ...fact("Data directory", about.identity.data_dir),
     );
+    // Made in the keychain on first use, so it may take a moment (or fail if the keychain is away).
+    $("my-public-key").value = about.identity.public_key ?? "";
+    $("my-public-key").value = await api.publicKey();
   } catch (err) {
     showError(err);
   }
@@ -48,4 +52,5 @@ async function save(event) {
 
 export function initSettings() {
   $("settings-form").addEventListener("submit", save);
+  $("copy-public-key").addEventListener("click", () => copyValue($("my-public-key").value, "public key"));
 }

@@ -7,6 +7,7 @@
 pub mod secrets;
 pub mod settings;
 pub mod tokens;
+pub mod vault_file;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

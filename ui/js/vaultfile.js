@@ -1,0 +1,240 @@
+// The Export and Import dialogs for the team vault file (.tkvault). Export checks the passphrase
+// (confirmation, strength hint) or the recipients before writing; Import previews the merge in a
+// table and applies it only when asked, with a progress bar.
+
+import * as api from "./api.js";
+import { $, h, fieldError } from "./dom.js";
+import { tokensChanged } from "./catalog.js";
+import * as fmt from "./format.js";
+import { toast } from "./toast.js";
+
+const WEAK_BELOW = 3; // the core's threshold (passphrase::WEAK_BELOW)
+const PREVIEW_ROWS = 500; // rows drawn in the preview table; the counts cover all
+
+// --- export ----------------------------------------------------------------------------------
+
+export async function openExport() {
+  const form = $("export-form");
+  form.reset();
+  ["x-pass-error", "x-confirm-error", "x-recipients-error", "x-path-error", "export-error"].forEach((id) => fieldError(id, ""));
+  $("x-meter").value = 0;
+  $("x-strength").textContent = "";
+  syncExportTarget();
+  $("dlg-export").showModal();
+  $("x-pass").focus();
+  try {
+    $("x-path").value = await api.suggestedExportPath();
+  } catch {
+    // The user types a path instead.
+  }
+}
+
+const exportTarget = () => new FormData($("export-form")).get("export-to");
+
+function syncExportTarget() {
+  const pass = exportTarget() === "passphrase";
+  $("export-pass").hidden = !pass;
+  $("export-recipients").hidden = pass;
+}
+
+let hintTimer;
+function onPassInput() {
+  clearTimeout(hintTimer);
+  const value = $("x-pass").value;
+  fieldError("x-pass-error", "");
+  if (!value) {
+    $("x-meter").value = 0;
+    $("x-strength").textContent = "";
+    return;
+  }
+  hintTimer = setTimeout(async () => {
+    const { score, hint } = await api.passphraseHint(value);
+    if ($("x-pass").value !== value) return;
+    $("x-meter").value = score;
+    $("x-strength").textContent = score < WEAK_BELOW ? `Weak: ${hint}` : hint || "Strong";
+    $("x-strength").classList.toggle("bad", score < WEAK_BELOW);
+  }, 150);
+}
+
+async function doExport(event) {
+  event.preventDefault();
+  ["x-pass-error", "x-confirm-error", "x-recipients-error", "x-path-error", "export-error"].forEach((id) => fieldError(id, ""));
+  const path = $("x-path").value.trim();
+  let to;
+  let ok = true;
+  if (!path) {
+    fieldError("x-path-error", "Choose where to save the file: type its full path");
+    ok = false;
+  }
+  if (exportTarget() === "passphrase") {
+    const pass = $("x-pass").value;
+    if (!pass) {
+      fieldError("x-pass-error", "Passphrase is required: anyone who has it can open the file");
+      ok = false;
+    } else if (pass !== $("x-confirm").value) {
+      fieldError("x-confirm-error", "The two passphrases differ; type the same one twice");
+      ok = false;
+    }
+    to = { kind: "passphrase", passphrase: pass };
+  } else {
+    const recipients = $("x-recipients").value.split(/[\s,]+/).filter(Boolean);
+    const includeMe = $("x-include-me").checked;
+    if (!recipients.length && !includeMe) {
+      fieldError("x-recipients-error", "Add at least one public key (age1…), or include your own");
+      ok = false;
+    }
+    to = { kind: "recipients", recipients, include_me: includeMe };
+  }
+  if (!ok) {
+    $("export-form").querySelector("[aria-invalid]")?.focus();
+    return;
+  }
+  const dlg = $("dlg-export");
+  dlg.querySelectorAll("button").forEach((b) => (b.disabled = true));
+  $("export-progress").hidden = false;
+  try {
+    const s = await api.exportVault(path, to);
+    dlg.close();
+    toast(`Exported ${fmt.count(s.tokens)} tokens (${fmt.count(s.secrets)} with their secret) to ${path}.`);
+    tokensChanged();
+  } catch (err) {
+    if (err.kind === "invalid_input" && /age1|public key|recipient/i.test(err.message)) fieldError("x-recipients-error", err.message);
+    else fieldError("export-error", err.message);
+  } finally {
+    $("export-progress").hidden = true;
+    dlg.querySelectorAll("button").forEach((b) => (b.disabled = false));
+  }
+}
+
+// --- import ----------------------------------------------------------------------------------
+
+let previewed = false;
+
+export function openImport() {
+  $("import-form").reset();
+  resetPreview();
+  $("i-pass-field").hidden = true;
+  $("dlg-import").showModal();
+  $("i-path").focus();
+}
+
+function resetPreview() {
+  previewed = false;
+  $("import-preview").hidden = true;
+  $("import-apply").hidden = true;
+  $("import-progress").hidden = true;
+  $("import-progress").value = 0;
+  ["i-path-error", "i-pass-error", "import-error"].forEach((id) => fieldError(id, ""));
+}
+
+const changeLabel = { new: "New", updated: "Updated", unchanged: "Unchanged", deleted: "Deleted", conflict: "Conflict" };
+
+async function doPreview(event) {
+  event.preventDefault();
+  resetPreview();
+  const path = $("i-path").value.trim();
+  if (!path) {
+    fieldError("i-path-error", "Vault file is required: type the full path of the .tkvault file");
+    $("i-path").focus();
+    return;
+  }
+  const button = $("import-preview-btn");
+  button.disabled = true;
+  try {
+    const kind = await api.vaultFileKind(path);
+    const needsPass = kind === "passphrase";
+    $("i-pass-field").hidden = !needsPass;
+    if (needsPass && !$("i-pass").value) {
+      fieldError("i-pass-error", "This file is protected by a passphrase; enter it, then Preview again");
+      $("i-pass").focus();
+      return;
+    }
+    const plan = await api.previewImport(path, needsPass ? $("i-pass").value : null);
+    drawPreview(plan);
+  } catch (err) {
+    if (err.kind === "bad_passphrase") fieldError("i-pass-error", err.message);
+    else if (err.kind === "invalid_input" && err.message.includes("could not be read")) fieldError("i-path-error", err.message);
+    else fieldError("import-error", err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function drawPreview(plan) {
+  previewed = true;
+  const { source, counts, rows } = plan;
+  $("import-source").textContent =
+    `${fmt.count(source.tokens)} tokens exported by ${source.exported_by} on ${fmt.dateTime(source.exported_at)} (vault ${source.vault_id}).`;
+  $("import-counts").replaceChildren(
+    ...["new", "updated", "unchanged", "deleted", "conflicts"].map((k) =>
+      h("li", { class: `count count--${k}`, "data-kind": k }, h("strong", {}, fmt.count(counts[k])), ` ${k}`)),
+  );
+  const interesting = rows.filter((r) => r.change !== "unchanged");
+  const shown = interesting.slice(0, PREVIEW_ROWS);
+  $("import-rows").replaceChildren(...shown.map((r) =>
+    h("tr", { "data-change": r.change },
+      h("td", {}, h("span", { class: `change change--${r.change}` }, changeLabel[r.change] ?? r.change)),
+      h("td", {}, r.name),
+      h("td", {}, r.service ?? ""),
+      h("td", { class: "small" }, r.reason),
+      h("td", {}, r.conflict === "both_edited"
+        ? h("input", { type: "checkbox", "data-id": r.id, "aria-label": `Take their version of ${r.name}` })
+        : ""))));
+  const hidden = rows.length - shown.length;
+  $("import-more").textContent = hidden ? `${fmt.count(hidden)} more (unchanged ones and beyond the first ${PREVIEW_ROWS}) are not listed.` : "";
+  $("import-preview").hidden = false;
+  const nothing = counts.new + counts.updated + counts.deleted + counts.conflicts === 0;
+  $("import-apply").hidden = nothing;
+  if (nothing) $("import-more").textContent = "Nothing to import: everything in the file is already here.";
+  else $("import-apply").focus();
+}
+
+async function doApply() {
+  if (!previewed) return;
+  const takeTheirs = [...document.querySelectorAll("#import-rows input[type=checkbox]:checked")].map((c) => c.dataset.id);
+  const dlg = $("dlg-import");
+  const bar = $("import-progress");
+  bar.hidden = false;
+  bar.removeAttribute("value"); // indeterminate until the first report
+  dlg.querySelectorAll("button").forEach((b) => (b.disabled = true));
+  try {
+    const r = await api.applyImport(takeTheirs, (done, total) => {
+      bar.max = Math.max(1, total);
+      bar.value = done;
+    });
+    previewed = false;
+    dlg.close();
+    const parts = [`${r.added} added`, `${r.updated} updated`, `${r.deleted} deleted`];
+    if (r.taken_theirs) parts.push(`${r.taken_theirs} conflicts taken from the file`);
+    if (r.skipped_conflicts) parts.push(`${r.skipped_conflicts} conflicts skipped (yours kept)`);
+    toast(`Imported: ${parts.join(", ")}.`);
+    tokensChanged();
+  } catch (err) {
+    fieldError("import-error", `${err.message} Nothing was changed.`);
+    previewed = false;
+    $("import-apply").hidden = true;
+  } finally {
+    bar.hidden = true;
+    dlg.querySelectorAll("button").forEach((b) => (b.disabled = false));
+  }
+}
+
+export function initVaultFile() {
+  $("open-export").addEventListener("click", openExport);
+  $("open-import").addEventListener("click", openImport);
+  $("export-form").addEventListener("submit", doExport);
+  $("export-form").addEventListener("change", (e) => e.target.name === "export-to" && syncExportTarget());
+  $("x-pass").addEventListener("input", onPassInput);
+  $("x-confirm").addEventListener("input", () => fieldError("x-confirm-error", ""));
+  $("export-cancel").addEventListener("click", () => $("dlg-export").close());
+  $("dlg-export").addEventListener("close", () => { $("x-pass").value = ""; $("x-confirm").value = ""; });
+  $("import-form").addEventListener("submit", doPreview);
+  $("i-path").addEventListener("input", resetPreview);
+  $("import-apply").addEventListener("click", doApply);
+  $("import-cancel").addEventListener("click", () => $("dlg-import").close());
+  $("dlg-import").addEventListener("close", () => {
+    $("i-pass").value = "";
+    if (previewed) api.cancelImport().catch(() => {});
+    previewed = false;
+  });
+}
