@@ -22,27 +22,8 @@ async fn settings_are_checked_saved_and_used() {
     app.wait_text("#identity", |t| t.contains(&vault_id)).await;
     // My public key, made in the keychain on first use, for teammates to export to.
     let key = app
-        .client
-        .execute(
-            "return document.getElementById('my-public-key').value",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut key = key.as_str().unwrap_or_default().to_string();
-    while !key.starts_with("age1") && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let v = app
-            .client
-            .execute(
-                "return document.getElementById('my-public-key').value",
-                vec![],
-            )
-            .await
-            .unwrap();
-        key = v.as_str().unwrap_or_default().to_string();
-    }
+        .wait_value("#my-public-key", |v| v.starts_with("age1"))
+        .await;
     assert_eq!(
         Some(key),
         app.vault().identity().public_key,

@@ -210,6 +210,19 @@ impl App {
         v.as_str().unwrap_or_default().to_string()
     }
 
+    /// Waits until the value of the input `css` satisfies `ok`, and returns it.
+    pub async fn wait_value(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let el = self.find(css).await;
+            let value = el.prop("value").await.unwrap().unwrap_or_default();
+            if ok(&value) || Instant::now() > deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until the text of `css` satisfies `ok`, and returns it.
     pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
