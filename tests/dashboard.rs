@@ -61,39 +61,15 @@ async fn search_and_filters_narrow_the_table() {
     ])
     .await;
 
-    app.find("#filter-service")
-        .await
-        .select_by_value("Stripe")
-        .await
-        .unwrap();
+    app.select("#filter-service", "Stripe").await;
     app.wait_rows(&["Stripe live"]).await;
-    app.find("#filter-service")
-        .await
-        .select_by_value("")
-        .await
-        .unwrap();
-    app.find("#filter-scope")
-        .await
-        .select_by_value("write")
-        .await
-        .unwrap();
+    app.select("#filter-service", "").await;
+    app.select("#filter-scope", "write").await;
     app.wait_rows(&["CI deploy"]).await;
-    app.find("#filter-scope")
-        .await
-        .select_by_value("")
-        .await
-        .unwrap();
-    app.find("#filter-status")
-        .await
-        .select_by_value("disabled")
-        .await
-        .unwrap();
+    app.select("#filter-scope", "").await;
+    app.select("#filter-status", "disabled").await;
     app.wait_rows(&["Retired bot"]).await;
-    app.find("#filter-status")
-        .await
-        .select_by_value("")
-        .await
-        .unwrap();
+    app.select("#filter-status", "").await;
 
     // Sorting by name descending.
     app.click("th[data-sort=name] button").await;

@@ -35,21 +35,9 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
     app.wait_css("#dlg-shown[open]").await;
     let warning = app.text("#shown-warning").await;
     assert!(warning.contains("will not be shown again"), "{warning}");
-    let secret = app
-        .find("#shown-secret")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let secret = app.value("#shown-secret").await;
     token_format::check(&secret).expect("a well-formed token");
-    let vault_id = app
-        .find("#shown-vault")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let vault_id = app.value("#shown-vault").await;
     assert_eq!(vault_id, app.vault().identity().vault_id);
     app.screenshot("show-once").await;
 

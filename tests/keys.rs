@@ -18,11 +18,7 @@ async fn add_an_existing_key_then_reveal_it_with_the_eye_icon() {
     app.click("#open-add").await;
     app.wait_css("#drawer.drawer--open").await;
     app.type_into("#f-name", "NocoDB prod").await;
-    app.find("#f-service")
-        .await
-        .select_by_value("NocoDB")
-        .await
-        .unwrap();
+    app.select("#f-service", "NocoDB").await;
     app.wait_text("#f-service-hint", |t| t.contains("xc-token"))
         .await;
     // No key yet: refused inline, nothing stored.

@@ -21,13 +21,7 @@ async fn reset_with_a_grace_period_shows_the_new_value_once() {
     app.click("#rotate-confirm").await;
 
     app.wait_css("#dlg-shown[open]").await;
-    let new = app
-        .find("#shown-secret")
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap();
+    let new = app.value("#shown-secret").await;
     token_format::check(&new).expect("a well-formed token");
     app.screenshot("new-value").await;
     app.click("#shown-ok").await;
@@ -77,11 +71,7 @@ async fn delete_asks_first_and_leaves_a_tombstone() {
     );
 
     // The Deleted filter still lists it, without actions.
-    app.find("#filter-status")
-        .await
-        .select_by_value("deleted")
-        .await
-        .unwrap();
+    app.select("#filter-status", "deleted").await;
     app.wait_rows(&["Old script"]).await;
     let status = app
         .text(&app.in_row("Old script", ".cell-status").await)

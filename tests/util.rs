@@ -210,12 +210,22 @@ impl App {
         v.as_str().unwrap_or_default().to_string()
     }
 
+    /// The current value of the input `css`.
+    pub async fn value(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        el.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    /// Chooses the option with `value` in the select `css`, as a user would.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css).await.select_by_value(value).await.unwrap();
+    }
+
     /// Waits until the value of the input `css` satisfies `ok`, and returns it.
     pub async fn wait_value(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let el = self.find(css).await;
-            let value = el.prop("value").await.unwrap().unwrap_or_default();
+            let value = self.value(css).await;
             if ok(&value) || Instant::now() > deadline {
                 return value;
             }
