@@ -164,15 +164,15 @@ impl MergePlan {
 }
 
 /// What the local database holds, as far as a merge needs to know.
-pub(crate) struct Local<'a> {
-    pub tokens: &'a [Token],
+pub(crate) struct Local {
+    pub tokens: Vec<Token>,
     /// The versions of each token this install has shared.
-    pub history: &'a HashMap<String, Vec<String>>,
-    pub services: &'a [Service],
+    pub history: HashMap<String, Vec<String>>,
+    pub services: Vec<Service>,
 }
 
 /// Decides, for each token in the file, what an import would do. Pure: reads nothing, writes nothing.
-pub(crate) fn classify(payload: &Payload, local: &Local<'_>) -> Vec<MergeRow> {
+pub(crate) fn classify(payload: &Payload, local: &Local) -> Vec<MergeRow> {
     let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
     let live = || local.tokens.iter().filter(|t| t.status != Status::Deleted);
     let by_fingerprint: HashMap<&str, &Token> =
@@ -303,11 +303,7 @@ pub(crate) struct Write<'a> {
 
 /// Turns the rows (with their resolutions) into writes. Tokens that are unchanged or skipped
 /// get none.
-pub(crate) fn writes<'a>(
-    payload: &'a Payload,
-    rows: &[MergeRow],
-    local: &Local<'_>,
-) -> Vec<Write<'a>> {
+pub(crate) fn writes<'a>(payload: &'a Payload, rows: &[MergeRow], local: &Local) -> Vec<Write<'a>> {
     let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
     let local_services: HashMap<String, &str> = local
         .services

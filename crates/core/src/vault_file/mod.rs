@@ -250,20 +250,23 @@ impl Vault {
         Ok((bytes, summary))
     }
 
+    /// What a merge compares the file with: every local token (tombstones too), the versions
+    /// this install has shared, and the services.
+    fn merge_local(&self, now: chrono::DateTime<Utc>) -> Result<merge::Local> {
+        Ok(merge::Local {
+            tokens: tokens::all(&self.conn, now)?,
+            history: history::all(&self.conn)?,
+            services: services::all(&self.conn)?,
+        })
+    }
+
     /// Opens a vault file and works out what importing it would do. Changes nothing.
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
         let now = Utc::now();
         let payload = payload::parse(&plaintext, now)?;
         drop(plaintext);
-        let local_tokens = tokens::all(&self.conn, now)?;
-        let shared = history::all(&self.conn)?;
-        let local_services = services::all(&self.conn)?;
-        let local = merge::Local {
-            tokens: &local_tokens,
-            history: &shared,
-            services: &local_services,
-        };
+        let local = self.merge_local(now)?;
         let rows = merge::classify(&payload, &local);
         Ok(MergePlan {
             source: VaultFileSource {
@@ -299,14 +302,7 @@ impl Vault {
         }
         let _lock = self.write_lock()?;
         let now = Utc::now();
-        let local_tokens = tokens::all(&self.conn, now)?;
-        let shared = history::all(&self.conn)?;
-        let local_services = services::all(&self.conn)?;
-        let local = merge::Local {
-            tokens: &local_tokens,
-            history: &shared,
-            services: &local_services,
-        };
+        let local = self.merge_local(now)?;
         let fresh = merge::classify(&plan.payload, &local);
         let same = fresh.len() == plan.rows.len()
             && fresh
@@ -321,7 +317,7 @@ impl Vault {
             ));
         }
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
-        let new_services = merge::new_services(&plan.payload, &local_services);
+        let new_services = merge::new_services(&plan.payload, &local.services);
 
         let mut report = MergeReport::default();
         for row in &plan.rows {
@@ -408,7 +404,7 @@ impl Vault {
         // nothing new to write, nothing is written: importing a file twice leaves the database
         // as it was.
         let by_id: std::collections::HashMap<&str, &crate::model::Token> =
-            local_tokens.iter().map(|t| (t.id.as_str(), t)).collect();
+            local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
         let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
         for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
             let id = incoming.token.id.as_str();
@@ -430,7 +426,7 @@ impl Vault {
                 // Our version is superseded by theirs: a file that still has it yields to theirs.
                 all.extend(ours.map(payload::content_hash));
             }
-            let known = shared.get(id);
+            let known = local.history.get(id);
             let mut new: Vec<String> = Vec::new();
             for h in all {
                 if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
