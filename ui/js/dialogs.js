@@ -18,7 +18,7 @@ function open(id) {
 const close = (id) => $(id).close();
 
 /** Disables a dialog's buttons while its command runs, so a double click cannot act twice. */
-async function busy(dlg, work) {
+export async function busy(dlg, work) {
   const buttons = [...dlg.querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {

@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
 import { tokensChanged } from "./catalog.js";
+import { busy } from "./dialogs.js";
 import * as fmt from "./format.js";
 import { toast } from "./toast.js";
 
@@ -90,20 +91,20 @@ async function doExport(event) {
     return;
   }
   const dlg = $("dlg-export");
-  dlg.querySelectorAll("button").forEach((b) => (b.disabled = true));
   $("export-progress").hidden = false;
-  try {
-    const s = await api.exportVault(path, to);
-    dlg.close();
-    toast(`Exported ${fmt.count(s.tokens)} tokens (${fmt.count(s.secrets)} with their secret) to ${path}.`);
-    tokensChanged();
-  } catch (err) {
-    if (err.kind === "invalid_input" && /age1|public key|recipient/i.test(err.message)) fieldError("x-recipients-error", err.message);
-    else fieldError("export-error", err.message);
-  } finally {
-    $("export-progress").hidden = true;
-    dlg.querySelectorAll("button").forEach((b) => (b.disabled = false));
-  }
+  await busy(dlg, async () => {
+    try {
+      const s = await api.exportVault(path, to);
+      dlg.close();
+      toast(`Exported ${fmt.count(s.tokens)} tokens (${fmt.count(s.secrets)} with their secret) to ${path}.`);
+      tokensChanged();
+    } catch (err) {
+      if (err.kind === "invalid_input" && /age1|public key|recipient/i.test(err.message)) fieldError("x-recipients-error", err.message);
+      else fieldError("export-error", err.message);
+    } finally {
+      $("export-progress").hidden = true;
+    }
+  });
 }
 
 // --- import ----------------------------------------------------------------------------------
@@ -196,27 +197,27 @@ async function doApply() {
   const bar = $("import-progress");
   bar.hidden = false;
   bar.removeAttribute("value"); // indeterminate until the first report
-  dlg.querySelectorAll("button").forEach((b) => (b.disabled = true));
-  try {
-    const r = await api.applyImport(takeTheirs, (done, total) => {
-      bar.max = Math.max(1, total);
-      bar.value = done;
-    });
-    previewed = false;
-    dlg.close();
-    const parts = [`${r.added} added`, `${r.updated} updated`, `${r.deleted} deleted`];
-    if (r.taken_theirs) parts.push(`${r.taken_theirs} conflicts taken from the file`);
-    if (r.skipped_conflicts) parts.push(`${r.skipped_conflicts} conflicts skipped (yours kept)`);
-    toast(`Imported: ${parts.join(", ")}.`);
-    tokensChanged();
-  } catch (err) {
-    fieldError("import-error", `${err.message} Nothing was changed.`);
-    previewed = false;
-    $("import-apply").hidden = true;
-  } finally {
-    bar.hidden = true;
-    dlg.querySelectorAll("button").forEach((b) => (b.disabled = false));
-  }
+  await busy(dlg, async () => {
+    try {
+      const r = await api.applyImport(takeTheirs, (done, total) => {
+        bar.max = Math.max(1, total);
+        bar.value = done;
+      });
+      previewed = false;
+      dlg.close();
+      const parts = [`${r.added} added`, `${r.updated} updated`, `${r.deleted} deleted`];
+      if (r.taken_theirs) parts.push(`${r.taken_theirs} conflicts taken from the file`);
+      if (r.skipped_conflicts) parts.push(`${r.skipped_conflicts} conflicts skipped (yours kept)`);
+      toast(`Imported: ${parts.join(", ")}.`);
+      tokensChanged();
+    } catch (err) {
+      fieldError("import-error", `${err.message} Nothing was changed.`);
+      previewed = false;
+      $("import-apply").hidden = true;
+    } finally {
+      bar.hidden = true;
+    }
+  });
 }
 
 export function initVaultFile() {
