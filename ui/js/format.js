@@ -85,10 +85,25 @@ export function toDateInput(iso) {
   return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
 }
 
-/** The usage snippet for a token of `service`, from its header template. */
+/** Single quotes for a POSIX shell, `'\''` for a quote inside. */
+export function shellQuote(s) {
+  return `'${String(s).replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The usage snippet for a token of `service`, from its header template: every value from the
+ * service single-quoted for a POSIX shell, so pasting it runs curl and nothing else whatever a
+ * vault file put into the service; only `$TOKEN` expands. The twin of `tok show`'s snippet
+ * (crates/cli/src/output.rs).
+ */
 export function usageSnippet(service) {
   const template = service?.auth_header ?? "Authorization: Bearer {token}";
-  const header = template.replace("{token}", "$TOKEN");
-  const url = service?.base_url || "https://api.example.com/";
-  return `curl -H "${header}" ${url}`;
+  const header = template
+    .split("{token}")
+    .map((part) => (part === "" ? "" : shellQuote(part)))
+    .join('"$TOKEN"');
+  const url = service?.base_url
+    ? shellQuote(`${service.base_url.replace(/\/+$/, "")}/...`)
+    : "https://api.example.com/...";
+  return `curl -H ${header} ${url}`;
 }
