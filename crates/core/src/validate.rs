@@ -146,7 +146,13 @@ const SECRET_PREFIXES: &[&str] = &[
 /// format (`ghp_`, `sk_live_`, ...), or a long string of high entropy. Errs on the side of
 /// "secret": a long random-looking name is then only not quoted.
 pub fn looks_like_secret(s: &str) -> bool {
-    let s = s.trim();
+    // A key pasted into a longer text (`Authorization: Bearer ghp_...`, `TOKEN=sk_live_...`)
+    // counts too: each word is judged alone.
+    s.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | ',' | ';' | '"' | '\''))
+        .any(word_looks_like_secret)
+}
+
+fn word_looks_like_secret(s: &str) -> bool {
     if s.is_empty() {
         return false;
     }
@@ -658,9 +664,13 @@ mod tests {
             "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
             "xoxb-1234567890-abcdefghij",
             "Zx9vQ2mP7rT4kW8nB3cL6yH1jF5",
+            "Authorization: Bearer ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "TOKEN=sk_live_4eC39HqLyjWDarjtT1zdp7dc",
         ] {
             assert!(looks_like_secret(secret), "{secret}");
-            assert!(!quote_input(secret).contains(&secret[..12]), "{secret}");
+            assert!(!quote_input(secret).contains("16C7e42F"), "{secret}");
+            assert!(!quote_input(secret).contains("4eC39HqL"), "{secret}");
+            assert!(!quote_input(secret).contains("QQQQQQQQ"), "{secret}");
         }
         let tk = crate::token_format::generate("tk").unwrap();
         assert!(looks_like_secret(tk.expose_secret()));

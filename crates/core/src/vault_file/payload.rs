@@ -400,7 +400,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
             .find(|(_, v)| v.is_some_and(|v| !validate::date_in_range(v)))
         {
             return Err(bad(&format!(
-                "has a {field} outside 1970-01-01 through 9999-12-31"
+                "has {field} outside 1970-01-01 through 9999-12-31"
             )));
         }
         if !ids.insert(t.id.clone()) {
