@@ -110,7 +110,10 @@ pub fn token_details(d: &TokenDetails) {
     field("Service", t.service.as_deref().unwrap_or("-"));
     if !t.description.is_empty() {
         // Line breaks are the one control character a description keeps: later lines indented.
-        field("Description", &t.description.replace('\n', "\n              "));
+        field(
+            "Description",
+            &t.description.replace('\n', "\n              "),
+        );
     }
     let mut state = t.state.to_string();
     if t.secret_missing {

@@ -8,8 +8,8 @@ use anyhow::Result;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
-    passphrase_strength, read_vault_file, vault_file_protection, ChangeKind, Error, ExportSummary, ExportTarget,
-    FileProtection, ImportKey, MergePlan, MergeReport, Vault,
+    passphrase_strength, read_vault_file, vault_file_protection, ChangeKind, Error, ExportSummary,
+    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Vault,
 };
 
 use crate::args::{ExportArgs, ImportArgs};

@@ -63,12 +63,20 @@ pub fn check_date(field: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if date_in_range(t) {
         return Ok(t);
     }
-    let when = if t > latest_date() { "after 9999-12-31" } else { "before 1970-01-01" };
+    let when = if t > latest_date() {
+        "after 9999-12-31"
+    } else {
+        "before 1970-01-01"
+    };
     Err(Error::invalid(format!(
         "{field} {} is {when}; Tokenkeeper keeps dates from 1970-01-01 through 9999-12-31. \
          Choose a date in that range{}",
         t.format("%Y-%m-%d"),
-        if field == "Expiry" { ", or no expiry (never)" } else { "" }
+        if field == "Expiry" {
+            ", or no expiry (never)"
+        } else {
+            ""
+        }
     )))
 }
 
@@ -213,7 +221,11 @@ pub fn quote_input(s: &str) -> String {
         return "(the value given, not repeated here because it looks like a secret key)".into();
     }
     let cut: String = s.trim().chars().take(80).collect();
-    let more = if s.trim().chars().count() > 80 { "…" } else { "" };
+    let more = if s.trim().chars().count() > 80 {
+        "…"
+    } else {
+        ""
+    };
     format!("'{}{more}'", escape_for_terminal(&cut))
 }
 
@@ -574,7 +586,13 @@ mod tests {
     #[test]
     fn descriptions_keep_line_breaks_and_nothing_else() {
         assert_eq!(description("one\r\ntwo\nthree").unwrap(), "one\ntwo\nthree");
-        for bad in ["a\tb", "a\u{1b}]0;pwned\u{7}", "a\rb", "x\u{202E}y", "x\u{200D}y"] {
+        for bad in [
+            "a\tb",
+            "a\u{1b}]0;pwned\u{7}",
+            "a\rb",
+            "x\u{202E}y",
+            "x\u{200D}y",
+        ] {
             let msg = description(bad).unwrap_err().to_string();
             assert!(msg.starts_with("Description"), "{msg}");
         }
@@ -609,7 +627,10 @@ mod tests {
         assert!(expiry(Some(latest_date()), now).is_ok());
         let beyond = latest_date() + chrono::Duration::microseconds(1);
         let msg = expiry(Some(beyond), now).unwrap_err().to_string();
-        assert!(msg.contains("Expiry") && msg.contains("after 9999-12-31"), "{msg}");
+        assert!(
+            msg.contains("Expiry") && msg.contains("after 9999-12-31"),
+            "{msg}"
+        );
         assert!(check_date("Created", earliest_date() - chrono::Duration::seconds(1)).is_err());
     }
 
@@ -636,7 +657,9 @@ mod tests {
     #[test]
     fn base_urls_are_http_urls_with_a_host() {
         assert_eq!(
-            base_url(Some(" https://api.example.com/v1 ")).unwrap().as_deref(),
+            base_url(Some(" https://api.example.com/v1 "))
+                .unwrap()
+                .as_deref(),
             Some("https://api.example.com/v1")
         );
         assert_eq!(base_url(Some("  ")).unwrap(), None);
@@ -714,7 +737,9 @@ mod tests {
         assert!(err.to_string().contains("256 MiB"), "{err}");
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         assert_eq!(
-            read_vault_file(&dir.path().join("none")).unwrap_err().kind(),
+            read_vault_file(&dir.path().join("none"))
+                .unwrap_err()
+                .kind(),
             "not_found"
         );
     }

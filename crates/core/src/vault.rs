@@ -415,8 +415,11 @@ impl Vault {
         let mut token = self.find_live(which, now)?;
         // A field flagged for repair holds a stand-in value: setting it always writes.
         let repairs = |field: &str| token.needs_repair.iter().any(|f| f == field);
-        let (fix_name, fix_description, fix_expiry) =
-            (repairs("name"), repairs("description"), repairs("expires_at"));
+        let (fix_name, fix_description, fix_expiry) = (
+            repairs("name"),
+            repairs("description"),
+            repairs("expires_at"),
+        );
         if fix_expiry && edit.expires_at.is_none() {
             return Err(unreadable_expiry(&token));
         }

@@ -105,7 +105,10 @@ fn names_and_descriptions_refuse_terminal_escapes_bidi_and_zero_width() {
         v.generate(gen_req("x\u{1b}]0;pwned\u{7}", false))
     });
     refused(&mut m, "invalid_input", "U+202E", |v| {
-        v.import(import_req("invoice\u{202E}fdp.exe", "key-zzzzzzzzzzzzzzzzzzzzzzz"))
+        v.import(import_req(
+            "invoice\u{202E}fdp.exe",
+            "key-zzzzzzzzzzzzzzzzzzzzzzz",
+        ))
     });
     refused(&mut m, "invalid_input", "U+200B", |v| {
         v.edit(
@@ -305,7 +308,14 @@ fn a_file_breaking_any_bound_is_refused_naming_the_field_and_token_never_the_val
         if msg.contains("token #1") {
             assert!(msg.contains(token), "{what}: {msg}");
         }
-        for value in ["pwned", "gnp.exe", "X-Evil", "javascript", "\u{1b}", "ghp_vector"] {
+        for value in [
+            "pwned",
+            "gnp.exe",
+            "X-Evil",
+            "javascript",
+            "\u{1b}",
+            "ghp_vector",
+        ] {
             assert!(!msg.contains(value), "{what}: the value is quoted in {msg}");
         }
         assert_eq!(snapshot(&m.vault), before, "{what}: nothing changed");
@@ -363,7 +373,10 @@ fn an_oversized_file_is_refused_before_it_is_read() {
     let started = Instant::now();
     let err = read_vault_file(&path).unwrap_err();
     assert_eq!(err.kind(), "invalid_vault_file", "{err}");
-    assert!(err.to_string().contains("larger than any vault file"), "{err}");
+    assert!(
+        err.to_string().contains("larger than any vault file"),
+        "{err}"
+    );
     assert!(started.elapsed() < StdDuration::from_millis(500));
 }
 
@@ -429,7 +442,9 @@ fn a_store_holding_bad_rows_still_lists_shows_exports_and_repairs() {
     assert_eq!(json["needs_repair"][0], "expires_at");
 
     // A change that would silently turn the unreadable expiry into "never" is refused ...
-    refused(&mut m, "conflict", "--expires", |v| v.set_enabled(&bad, false));
+    refused(&mut m, "conflict", "--expires", |v| {
+        v.set_enabled(&bad, false)
+    });
     refused(&mut m, "conflict", "--expires", |v| {
         v.edit(
             &bad,

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenkeeper_core::{
-    passphrase_strength, read_vault_file, vault_file_protection, Error, ExportSummary, ExportTarget, FileProtection,
-    ImportKey, MergePlan, MergeReport, Strength,
+    passphrase_strength, read_vault_file, vault_file_protection, Error, ExportSummary,
+    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Strength,
 };
 
 use super::SecretInput;

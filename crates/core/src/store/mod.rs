@@ -175,7 +175,6 @@ fn parse_our_ts(s: &str) -> Option<DateTime<Utc>> {
     Some(date.and_time(time).and_utc())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

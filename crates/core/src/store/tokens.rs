@@ -5,8 +5,8 @@ use rusqlite::{named_params, params_from_iter, Connection, OptionalExtension, Ro
 
 use super::{parse_ts, ts, ts_opt};
 use crate::error::Result;
-use crate::validate;
 use crate::model::{ListQuery, SortKey, Summary, Token, TokenState};
+use crate::validate;
 
 const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, status, \
     fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, rotated_at, \

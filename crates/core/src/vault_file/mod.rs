@@ -645,7 +645,10 @@ fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send
                  to yourself, and if it was shared, make a new one. Give public keys only"
                     .to_string()
             } else {
-                format!("{} is not an age public key", crate::validate::quote_input(key))
+                format!(
+                    "{} is not an age public key",
+                    crate::validate::quote_input(key)
+                )
             };
             Error::invalid(format!(
                 "{what}; a public key starts with age1 (each person's `tok whoami` shows theirs)"

@@ -345,8 +345,10 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
             .ok()
             .filter(|n| *n == s.name)
             .ok_or_else(|| {
-                bad("has no valid name (1 to 64 characters of plain text, no control, bidi or \
-                     zero-width characters)")
+                bad(
+                    "has no valid name (1 to 64 characters of plain text, no control, bidi or \
+                     zero-width characters)",
+                )
             })?;
         if !service_keys.insert(name.to_lowercase()) {
             return Err(bad(&format!("'{name}' is listed twice")));
@@ -406,32 +408,36 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
         if !ids.insert(t.id.clone()) {
             return Err(bad("appears twice"));
         }
-        let name = validate::name(&t.name)
-            .ok()
-            .filter(|n| *n == t.name)
-            .ok_or_else(|| {
-                bad("has no valid name (1 to 100 characters of plain text, no control, bidi or \
+        let name =
+            validate::name(&t.name)
+                .ok()
+                .filter(|n| *n == t.name)
+                .ok_or_else(|| {
+                    bad("has no valid name (1 to 100 characters of plain text, no control, bidi or \
                      zero-width characters)")
-            })?;
+                })?;
         let description = validate::description(&t.description)
             .ok()
             .filter(|d| *d == t.description)
             .ok_or_else(|| {
-                bad("has a description that is longer than 2000 characters, not trimmed, or holds \
-                     a control, bidi or zero-width character other than a line break")
+                bad(
+                    "has a description that is longer than 2000 characters, not trimmed, or holds \
+                     a control, bidi or zero-width character other than a line break",
+                )
             })?;
         if let Some(s) = &t.service {
             if !service_keys.contains(&s.to_lowercase()) {
                 return Err(bad("names a service that is not in \"services\""));
             }
         }
-        let scopes = validate::scopes(&t.scopes)
-            .ok()
-            .filter(|s| *s == t.scopes)
-            .ok_or_else(|| {
-                bad("has an invalid or repeated scope, or more than 64 (each up to 64 letters, \
+        let scopes =
+            validate::scopes(&t.scopes)
+                .ok()
+                .filter(|s| *s == t.scopes)
+                .ok_or_else(|| {
+                    bad("has an invalid or repeated scope, or more than 64 (each up to 64 letters, \
                      digits and : . _ -)")
-            })?;
+                })?;
         if !is_fingerprint(&t.fingerprint) {
             return Err(bad("has a fingerprint that is not 64 lowercase hex digits"));
         }
