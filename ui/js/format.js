@@ -77,6 +77,16 @@ export function endOfLocalDay(value) {
   return new Date(y, m - 1, d, 23, 59, 59).toISOString();
 }
 
+/**
+ * Why an expiry time (ISO, from endOfLocalDay) cannot be stored, or "" when it can: the core
+ * keeps dates through 9999-12-31 (UTC) and refuses later ones, which JSON would not even carry
+ * in the form the core reads.
+ */
+export function expiryOutOfRange(iso) {
+  if (!iso) return "";
+  return new Date(iso).getUTCFullYear() > 9999 ? "The expiry date must be no later than 9999-12-31" : "";
+}
+
 /** An ISO time as the local day for an <input type=date>. */
 export function toDateInput(iso) {
   if (!iso) return "";

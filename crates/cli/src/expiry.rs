@@ -40,7 +40,9 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
         return Local
             .from_local_datetime(&end_of_day)
             .latest()
-            .map(|t| Some(t.with_timezone(&Utc)))
+            // 9999-12-31 is the last day, wherever the user is: its end is clamped to the last
+            // moment Tokenkeeper keeps.
+            .map(|t| Some(t.with_timezone(&Utc).min(tokenkeeper_core::latest_date())))
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
                     "Expiry {quoted} has no end of day in the local time zone"

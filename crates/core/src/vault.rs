@@ -471,11 +471,13 @@ impl Vault {
         }
         token.updated_at = now;
         token.state = TokenState::derive(token.status, token.expires_at, now);
-        token.needs_repair.retain(|f| {
-            !matches!(f.as_str(), "expires_at" | "updated_at")
-                && !(f == "name" && changed.contains(&"name"))
-                && !(f == "description" && changed.contains(&"description"))
-        });
+        // What this save writes anew is repaired (the expiry was required above).
+        let repaired = |f: &str| match f {
+            "expires_at" | "updated_at" => true,
+            "name" | "description" => changed.contains(&f),
+            _ => false,
+        };
+        token.needs_repair.retain(|f| !repaired(f));
         let (detail, actor) = (changed.join(", "), self.actor());
         let edited = change(EventKind::Edited, Some(&detail), now, &actor);
         save(&self.conn, &token, edited, |tx| match &new_service {
