@@ -40,9 +40,17 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
         return Local
             .from_local_datetime(&end_of_day)
             .latest()
-            // 9999-12-31 is the last day, wherever the user is: its end is clamped to the last
-            // moment Tokenkeeper keeps.
-            .map(|t| Some(t.with_timezone(&Utc).min(tokenkeeper_core::latest_date())))
+            .map(|t| {
+                // 9999-12-31 is the last day wherever the user is: its end is clamped to the
+                // last moment Tokenkeeper keeps. Later days stay later, and are refused.
+                let t = t.with_timezone(&Utc);
+                let last = tokenkeeper_core::latest_date();
+                Some(if date <= last.date_naive() {
+                    t.min(last)
+                } else {
+                    t
+                })
+            })
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
                     "Expiry {quoted} has no end of day in the local time zone"
@@ -113,6 +121,9 @@ mod tests {
             assert!(msg.contains("9999-12-31"), "{bad}: {msg}");
         }
         assert!(parse("9999-12-30", now()).unwrap().is_some());
+        // The last day is accepted in every time zone, its end clamped to the last kept moment.
+        let last = parse("9999-12-31", now()).unwrap().unwrap();
+        assert!(last <= tokenkeeper_core::latest_date());
     }
 
     #[test]

@@ -289,3 +289,63 @@ fn an_oversized_file_is_refused_before_it_is_read() {
         .fails(7, "larger than any vault file");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// The committed vault vector's JSON with `edit` applied, encrypted with the standard `age` tool
+/// to `tok`'s own public key, as anyone holding that (shareable) key could make it.
+fn hostile_file(tok: &Tok, dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let vector =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/vectors/vault/vault-v1.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(vector).unwrap()).unwrap();
+    edit(&mut json);
+    let plain = dir.join("payload.json");
+    std::fs::write(&plain, json.to_string()).unwrap();
+    let key = tok.run(&["--json", "whoami"]).ok().json()["public_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = dir.join("hostile.tkvault");
+    let out = Command::new("age")
+        .args(["-r", &key, "-o"])
+        .arg(&file)
+        .arg(&plain)
+        .output()
+        .expect("the age tool runs (package age)");
+    assert!(out.status.success(), "{out:?}");
+    file.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_file_with_a_far_future_date_or_an_escape_exits_7_naming_the_field() {
+    let tok = Tok::new();
+    tok.add("existing", "sk_FileBounds0123456789abcdef");
+    let dir = tempfile::tempdir().unwrap();
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|j| j["tokens"][0]["expires_at"] = "9999-12-31T23:30:00-01:00".into()),
+            "has expires_at outside 1970-01-01 through 9999-12-31",
+        ),
+        (
+            Box::new(|j| j["tokens"][0]["description"] = "x\u{1b}]0;pwned\u{7}".into()),
+            "has a description",
+        ),
+        (
+            Box::new(|j| j["services"][0]["base_url"] = "https://a.example/ ;id".into()),
+            "has a base_url",
+        ),
+    ];
+    for (edit, says) in cases {
+        let file = hostile_file(&tok, dir.path(), edit);
+        let out = unchanged(&tok, || tok.run(&["import", &file])).fails(7, says);
+        assert!(
+            out.stderr
+                .contains("token #1 (id 0190f0f0-0000-7000-8000-000000000001)")
+                || out.stderr.contains("service #1 'GitHub'"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains("pwned") && !out.stderr.contains(";id"));
+        terminal_safe(&out);
+    }
+}
