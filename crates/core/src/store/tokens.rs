@@ -8,6 +8,12 @@ use crate::error::Result;
 use crate::model::{ListQuery, SortKey, Summary, Token, TokenState};
 use crate::validate;
 
+/// `expires_at` as SQL filters and sorts compare it: NULL when a row an older version wrote holds
+/// something that is not a four-digit-year time (`+10000-01-01...` would otherwise sort before
+/// every real date and count as expired), so the dashboard's counts agree with the list, where
+/// [`from_row`] reads such an expiry as unset.
+const EXPIRES: &str = "(CASE WHEN expires_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN expires_at END)";
+
 const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, status, \
     fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, rotated_at, \
     deleted_at, previous_fingerprint, previous_valid_until, secret_missing";
@@ -275,10 +281,10 @@ pub(crate) fn active_names_for_service(
     except: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT name FROM tokens WHERE service = ?1 COLLATE NOCASE AND status = 'active' \
-         AND (expires_at IS NULL OR expires_at > ?2) AND id != ?3 ORDER BY name_key",
-    )?;
+         AND ({EXPIRES} IS NULL OR {EXPIRES} > ?2) AND id != ?3 ORDER BY name_key"
+    ))?;
     let names = stmt
         .query_map(
             rusqlite::params![service, ts(now), except.unwrap_or("")],
@@ -330,12 +336,12 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         Some(TokenState::Active) => {
             let p = arg(now_s.clone(), &mut args);
             sql.push_str(&format!(
-                " AND status = 'active' AND (expires_at IS NULL OR expires_at > {p})"
+                " AND status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > {p})"
             ));
         }
         Some(TokenState::Expired) => {
             let p = arg(now_s.clone(), &mut args);
-            sql.push_str(&format!(" AND status = 'active' AND expires_at <= {p}"));
+            sql.push_str(&format!(" AND status = 'active' AND {EXPIRES} <= {p}"));
         }
         Some(TokenState::Disabled) => sql.push_str(" AND status = 'disabled'"),
         Some(TokenState::Deleted) => sql.push_str(" AND status = 'deleted'"),
@@ -367,7 +373,7 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         let a = arg(now_s.clone(), &mut args);
         let b = arg(ts(now + Duration::days(i64::from(days))), &mut args);
         sql.push_str(&format!(
-            " AND status = 'active' AND expires_at > {a} AND expires_at <= {b}"
+            " AND status = 'active' AND {EXPIRES} > {a} AND {EXPIRES} <= {b}"
         ));
     }
     let dir = if q.descending { "DESC" } else { "ASC" };
@@ -375,7 +381,7 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         SortKey::Name => format!("name_key {dir}"),
         SortKey::Created => format!("created_at {dir}"),
         SortKey::LastUsed => format!("last_used_at IS NULL, last_used_at {dir}"),
-        SortKey::Expires => format!("expires_at IS NULL, expires_at {dir}"),
+        SortKey::Expires => format!("{EXPIRES} IS NULL, {EXPIRES} {dir}"),
         SortKey::Status => format!("status {dir}"),
         SortKey::Service => format!("service IS NULL, service COLLATE NOCASE {dir}"),
     };
@@ -392,12 +398,14 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
     let soon = ts(now + Duration::days(i64::from(warning_days)));
     let now = ts(now);
     Ok(conn.query_row(
-        "SELECT \
-           count(*) FILTER (WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?1)), \
-           count(*) FILTER (WHERE status = 'disabled'), \
-           count(*) FILTER (WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2), \
-           count(*) FILTER (WHERE status = 'active' AND expires_at <= ?1) \
-         FROM tokens",
+        &format!(
+            "SELECT \
+               count(*) FILTER (WHERE status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > ?1)), \
+               count(*) FILTER (WHERE status = 'disabled'), \
+               count(*) FILTER (WHERE status = 'active' AND {EXPIRES} > ?1 AND {EXPIRES} <= ?2), \
+               count(*) FILTER (WHERE status = 'active' AND {EXPIRES} <= ?1) \
+             FROM tokens"
+        ),
         [&now, &soon],
         |r| {
             Ok(Summary {
@@ -414,11 +422,11 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
 pub(crate) fn expiry_weeks(conn: &Connection, weeks: u32, now: DateTime<Utc>) -> Result<Vec<u64>> {
     let until = ts(now + Duration::weeks(i64::from(weeks)));
     let mut counts = vec![0; weeks as usize];
-    let mut stmt = conn.prepare_cached(
-        "SELECT CAST((julianday(expires_at) - julianday(?1)) / 7 AS INTEGER), count(*) \
-         FROM tokens WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2 \
-         GROUP BY 1",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT CAST((julianday({EXPIRES}) - julianday(?1)) / 7 AS INTEGER), count(*) \
+         FROM tokens WHERE status = 'active' AND {EXPIRES} > ?1 AND {EXPIRES} <= ?2 \
+         GROUP BY 1"
+    ))?;
     let rows = stmt.query_map([ts(now), until], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?))
     })?;
