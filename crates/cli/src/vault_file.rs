@@ -55,7 +55,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> 
             summary.secrets,
             if summary.secrets == 1 { "its" } else { "their" },
             summary.tombstones,
-            a.output.display(),
+            output::esc(&a.output.display().to_string()),
             match summary.protection {
                 FileProtection::Passphrase => "protected by the passphrase",
                 FileProtection::Recipients => "encrypted to the given public keys",

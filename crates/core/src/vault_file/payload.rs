@@ -27,6 +27,13 @@ const MAX_ACTOR_CHARS: usize = 100;
 /// Most versions a token's `history` may list.
 pub(crate) const MAX_HISTORY: usize = 64;
 
+/// Why a token's name was refused.
+const BAD_TOKEN_NAME: &str = "has no valid name (1 to 100 characters of plain text, no control, \
+                              bidi or zero-width characters)";
+/// Why a token's scopes were refused.
+const BAD_SCOPES: &str = "has an invalid or repeated scope, or more than 64 (each up to 64 \
+                          letters, digits and : . _ -)";
+
 /// A payload that passed every rule: what the merge works from.
 #[derive(Debug)]
 pub(crate) struct Payload {
@@ -408,14 +415,10 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
         if !ids.insert(t.id.clone()) {
             return Err(bad("appears twice"));
         }
-        let name =
-            validate::name(&t.name)
-                .ok()
-                .filter(|n| *n == t.name)
-                .ok_or_else(|| {
-                    bad("has no valid name (1 to 100 characters of plain text, no control, bidi or \
-                     zero-width characters)")
-                })?;
+        let name = validate::name(&t.name)
+            .ok()
+            .filter(|n| *n == t.name)
+            .ok_or_else(|| bad(BAD_TOKEN_NAME))?;
         let description = validate::description(&t.description)
             .ok()
             .filter(|d| *d == t.description)
@@ -430,14 +433,10 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 return Err(bad("names a service that is not in \"services\""));
             }
         }
-        let scopes =
-            validate::scopes(&t.scopes)
-                .ok()
-                .filter(|s| *s == t.scopes)
-                .ok_or_else(|| {
-                    bad("has an invalid or repeated scope, or more than 64 (each up to 64 letters, \
-                     digits and : . _ -)")
-                })?;
+        let scopes = validate::scopes(&t.scopes)
+            .ok()
+            .filter(|s| *s == t.scopes)
+            .ok_or_else(|| bad(BAD_SCOPES))?;
         if !is_fingerprint(&t.fingerprint) {
             return Err(bad("has a fingerprint that is not 64 lowercase hex digits"));
         }
