@@ -68,7 +68,7 @@ async fn details_tabs_show_the_token_and_edit_changes_it() {
         .await;
     let snippet = app.text("#usage-snippet").await;
     assert!(
-        snippet.contains("curl -H \"xc-token: $TOKEN\""),
+        snippet.contains("curl -H 'xc-token: '\"$TOKEN\""),
         "{snippet}"
     );
     // Show, then hide, the value on the General tab.

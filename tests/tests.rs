@@ -18,5 +18,7 @@ mod lifecycle;
 mod settings;
 // The team vault file: the Export and Import dialogs.
 mod vault_file;
+// HTML and script in names, descriptions and service fields render as text; far-future expiry.
+mod hostile_text;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;

@@ -193,7 +193,10 @@ function row(t, index) {
       kept && live
         ? iconBtn("reveal", revealed ? "Hide token" : "Reveal token", revealed ? "eye-off" : "eye", { "aria-pressed": String(Boolean(revealed)) })
         : kept ? null : h("span", { class: "muted small", title: "Only the SHA-256 fingerprint is kept; the token cannot be shown again" }, "hash only: shown once"),
-      t.secret_missing ? h("span", { class: "badge badge--bad", title: "The keychain no longer holds this secret" }, "missing") : null),
+      t.secret_missing ? h("span", { class: "badge badge--bad", title: "The keychain no longer holds this secret" }, "missing") : null,
+      t.needs_repair?.length
+        ? h("span", { class: "badge badge--bad", "data-role": "needs-repair", title: `Written by an older version and unreadable: ${t.needs_repair.join(", ")}. Edit the token to set it, or delete it.` }, "needs repair")
+        : null),
     h("td", { class: "cell-scopes", title: t.scopes.join(", ") }, fmt.scopesLabel(t.scopes)),
     h("td", {}, h("time", { datetime: t.created_at, title: fmt.dateTime(t.created_at) }, fmt.date(t.created_at)), h("span", { class: "muted small" }, `by ${t.created_by}`)),
     h("td", {}, t.last_used_at ? h("time", { datetime: t.last_used_at, title: fmt.dateTime(t.last_used_at) }, fmt.relative(t.last_used_at)) : h("span", { class: "muted" }, "Never")),

@@ -4,7 +4,7 @@
 import * as api from "./api.js";
 import { $, fieldError } from "./dom.js";
 import { fillServiceSelect, tokensChanged } from "./catalog.js";
-import { endOfLocalDay, parseScopes, toDateInput } from "./format.js";
+import { endOfLocalDay, expiryOutOfRange, parseScopes, toDateInput } from "./format.js";
 import { copyValue } from "./secrets.js";
 import { toast, showError } from "./toast.js";
 
@@ -143,6 +143,12 @@ async function doEdit(event) {
     return;
   }
   fieldError("e-name-error", "");
+  const tooLate = expiryOutOfRange(endOfLocalDay($("e-expires").value));
+  if (tooLate) {
+    $("edit-error").textContent = tooLate;
+    $("e-expires").focus();
+    return;
+  }
   const input = {
     name,
     description: $("e-description").value,

@@ -4,7 +4,7 @@
 import * as api from "./api.js";
 import { $, fieldError } from "./dom.js";
 import { fillServiceSelect, serviceNamed, tokensChanged } from "./catalog.js";
-import { endOfLocalDay, parseScopes } from "./format.js";
+import { endOfLocalDay, expiryOutOfRange, parseScopes } from "./format.js";
 import { showOnce } from "./dialogs.js";
 import { toast } from "./toast.js";
 
@@ -70,6 +70,8 @@ function expiresAt() {
     if (!day) return { error: "Pick the day the token expires, or choose another expiration" };
     const at = endOfLocalDay(day);
     if (new Date(at) <= new Date()) return { error: "The expiry date must be in the future" };
+    const tooLate = expiryOutOfRange(at);
+    if (tooLate) return { error: tooLate };
     return { value: at };
   }
   return { value: new Date(Date.now() + Number(choice) * 86400000).toISOString() };

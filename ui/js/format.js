@@ -77,6 +77,16 @@ export function endOfLocalDay(value) {
   return new Date(y, m - 1, d, 23, 59, 59).toISOString();
 }
 
+/**
+ * Why an expiry time (ISO, from endOfLocalDay) cannot be stored, or "" when it can: the core
+ * keeps dates through 9999-12-31 (UTC) and refuses later ones, which JSON would not even carry
+ * in the form the core reads.
+ */
+export function expiryOutOfRange(iso) {
+  if (!iso) return "";
+  return new Date(iso).getUTCFullYear() > 9999 ? "The expiry date must be no later than 9999-12-31" : "";
+}
+
 /** An ISO time as the local day for an <input type=date>. */
 export function toDateInput(iso) {
   if (!iso) return "";
@@ -85,10 +95,25 @@ export function toDateInput(iso) {
   return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`;
 }
 
-/** The usage snippet for a token of `service`, from its header template. */
+/** Single quotes for a POSIX shell, `'\''` for a quote inside. */
+export function shellQuote(s) {
+  return `'${String(s).replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The usage snippet for a token of `service`, from its header template: every value from the
+ * service single-quoted for a POSIX shell, so pasting it runs curl and nothing else whatever a
+ * vault file put into the service; only `$TOKEN` expands. The twin of `tok show`'s snippet
+ * (crates/cli/src/output.rs).
+ */
 export function usageSnippet(service) {
   const template = service?.auth_header ?? "Authorization: Bearer {token}";
-  const header = template.replace("{token}", "$TOKEN");
-  const url = service?.base_url || "https://api.example.com/";
-  return `curl -H "${header}" ${url}`;
+  const header = template
+    .split("{token}")
+    .map((part) => (part === "" ? "" : shellQuote(part)))
+    .join('"$TOKEN"');
+  const url = service?.base_url
+    ? shellQuote(`${service.base_url.replace(/\/+$/, "")}/...`)
+    : "https://api.example.com/...";
+  return `curl -H ${header} ${url}`;
 }

@@ -82,7 +82,9 @@ fn print_issued(vault: &Vault, token: &Token, secret: &SecretString, json: bool)
     }
     eprintln!(
         "Token '{}' ({}), id {}, vault id {vault_id}.",
-        token.name, token.hint, token.id
+        output::esc(&token.name),
+        output::esc(&token.hint),
+        token.id
     );
     if token.storage == Storage::HashOnly {
         eprintln!(
@@ -91,7 +93,7 @@ fn print_issued(vault: &Vault, token: &Token, secret: &SecretString, json: bool)
     } else {
         eprintln!(
             "A copy is kept in the OS keychain; `tok get {}` prints it.",
-            token.name
+            output::esc(&token.name)
         );
     }
 }
@@ -113,7 +115,8 @@ pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
         scopes: &scopes,
         expires_at,
     })?;
-    let secret = secret_input::read_secret(&format!("Secret for '{name}': "), "secret")?;
+    let secret =
+        secret_input::read_secret(&format!("Secret for '{}': ", output::esc(&name)), "secret")?;
     let token = vault.import(ImportRequest {
         name,
         description,
@@ -187,7 +190,7 @@ pub fn rotate(vault: &mut Vault, which: &str, grace: &str, json: bool) -> Result
     let current = vault.show(which)?.token;
     let new_secret = match current.origin {
         Origin::Imported => Some(secret_input::read_secret(
-            &format!("New value for '{}': ", current.name),
+            &format!("New value for '{}': ", output::esc(&current.name)),
             "new secret",
         )?),
         Origin::Generated => None,
@@ -212,15 +215,18 @@ pub fn delete(vault: &mut Vault, which: &str, yes: bool, json: bool) -> Result<E
     if !yes {
         if !secret_input::stdin_is_terminal() {
             return Err(Error::InvalidInput(format!(
-                "refusing to delete '{which}' without confirmation: stdin is not a terminal; \
-                 pass --yes to delete it"
+                "refusing to delete {} without confirmation: stdin is not a terminal; \
+                 pass --yes to delete it",
+                tokenkeeper_core::quote_input(which)
             ))
             .into());
         }
         // Ask about the token by its real name, and not at all if there is no such token.
         let name = vault.show(which)?.token.name;
-        let question =
-            format!("Delete '{name}'? This cannot be undone; anything using it stops working.");
+        let question = format!(
+            "Delete '{}'? This cannot be undone; anything using it stops working.",
+            output::esc(&name)
+        );
         if !secret_input::confirm(&question)? {
             eprintln!("Not deleted.");
             return Ok(ExitCode::from(NEGATIVE));
@@ -273,7 +279,10 @@ pub fn whoami(vault: &mut Vault, json: bool) -> Result<ExitCode> {
     // The public key is made in the keychain on first use; without a keychain, whoami still
     // answers with what it knows.
     if let Err(e) = vault.public_key() {
-        eprintln!("tok: no public key to show: {e}");
+        eprintln!(
+            "tok: no public key to show: {}",
+            output::esc(&e.to_string())
+        );
     }
     let id = vault.identity();
     if json {
@@ -313,9 +322,11 @@ pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
 
 /// `VAR=NAME` → (`VAR`, `NAME`), with VAR a portable environment variable name.
 fn parse_env_pair(pair: &str) -> Result<(&str, &str), Error> {
+    // The pair may hold a pasted secret by mistake: quoted only when it does not look like one.
+    let quoted = tokenkeeper_core::quote_input(pair);
     let (var, which) = pair.split_once('=').ok_or_else(|| {
         Error::InvalidInput(format!(
-            "--env '{pair}' is not VAR=NAME; for example --env GITHUB_TOKEN=github-ci"
+            "--env {quoted} is not VAR=NAME; for example --env GITHUB_TOKEN=github-ci"
         ))
     })?;
     let valid_var = var
@@ -325,12 +336,13 @@ fn parse_env_pair(pair: &str) -> Result<(&str, &str), Error> {
         && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_var {
         return Err(Error::InvalidInput(format!(
-            "--env '{pair}': '{var}' is not an environment variable name (letters, digits and _, not starting with a digit)"
+            "--env {quoted}: {} is not an environment variable name (letters, digits and _, not starting with a digit)",
+            tokenkeeper_core::quote_input(var)
         )));
     }
     if which.is_empty() {
         return Err(Error::InvalidInput(format!(
-            "--env '{pair}' names no token; use VAR=NAME"
+            "--env {quoted} names no token; use VAR=NAME"
         )));
     }
     Ok((var, which))

@@ -1,12 +1,20 @@
 //! Turning what people type after `--expires` (30d, 2027-01-31, RFC 3339, never) into a UTC time.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
-use tokenkeeper_core::Error;
+use tokenkeeper_core::{check_date, quote_input, Error};
 
 /// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the core to
-/// judge; this only refuses what it cannot read.
+/// judge; this refuses what it cannot read and, by the core's rule, dates after 9999-12-31.
 pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+    match read(input, now)? {
+        Some(t) => check_date("Expiry", t).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
     let s = input.trim();
+    let quoted = quote_input(s);
     if s.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
@@ -18,7 +26,11 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, E
                 .and_then(Duration::try_days)
                 .and_then(|d| now.checked_add_signed(d))
                 .map(Some)
-                .ok_or_else(|| Error::InvalidInput(format!("'{s}' is too many days to expire")));
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "Expiry {quoted} is too many days: the latest expiry is 9999-12-31"
+                    ))
+                });
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -28,17 +40,29 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, E
         return Local
             .from_local_datetime(&end_of_day)
             .latest()
-            .map(|t| Some(t.with_timezone(&Utc)))
+            .map(|t| {
+                // 9999-12-31 is the last day wherever the user is: its end is clamped to the
+                // last moment Tokenkeeper keeps. Later days stay later, and are refused.
+                let t = t.with_timezone(&Utc);
+                let last = tokenkeeper_core::latest_date();
+                Some(if date <= last.date_naive() {
+                    t.min(last)
+                } else {
+                    t
+                })
+            })
             .ok_or_else(|| {
-                Error::InvalidInput(format!("'{s}' has no end of day in the local time zone"))
+                Error::InvalidInput(format!(
+                    "Expiry {quoted} has no end of day in the local time zone"
+                ))
             });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Some(t.with_timezone(&Utc)));
     }
     Err(Error::InvalidInput(format!(
-        "'{s}' is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
-         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never"
+        "{quoted} is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
+         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never (dates run up to 9999-12-31)"
     )))
 }
 
@@ -80,6 +104,34 @@ mod tests {
     fn rfc3339_is_taken_as_is() {
         let t = parse("2027-01-31T12:00:00+02:00", now()).unwrap().unwrap();
         assert_eq!(t.to_rfc3339(), "2027-01-31T10:00:00+00:00");
+    }
+
+    #[test]
+    fn dates_after_9999_are_refused_in_every_form() {
+        for bad in [
+            "+10000-01-01",
+            "10000-01-01T00:00:00Z",
+            "3000000d",
+            "99999999d",
+            "999999999999999999d",
+        ] {
+            let err = parse(bad, now()).unwrap_err();
+            assert_eq!(err.kind(), "invalid_input", "{bad}");
+            let msg = err.to_string();
+            assert!(msg.contains("9999-12-31"), "{bad}: {msg}");
+        }
+        assert!(parse("9999-12-30", now()).unwrap().is_some());
+        // The last day is accepted in every time zone, its end clamped to the last kept moment.
+        let last = parse("9999-12-31", now()).unwrap().unwrap();
+        assert!(last <= tokenkeeper_core::latest_date());
+    }
+
+    #[test]
+    fn a_secret_typed_as_an_expiry_is_not_repeated() {
+        let key = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+        let msg = parse(key, now()).unwrap_err().to_string();
+        assert!(!msg.contains("16C7e42F"), "{msg}");
+        assert!(msg.contains("30d"), "{msg}");
     }
 
     #[test]

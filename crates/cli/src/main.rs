@@ -81,7 +81,8 @@ fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         let wire = serde_json::json!({ "kind": kind, "message": message });
         eprintln!("{wire}");
     } else {
-        eprintln!("tok: {message}");
+        // Messages may quote what a file or the user gave: made safe for the terminal.
+        eprintln!("tok: {}", output::esc(&message));
     }
     ExitCode::from(exit_code(kind))
 }

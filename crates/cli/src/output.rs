@@ -1,11 +1,21 @@
-//! How `tok` shows things: aligned tables and detail pages for people, JSON for scripts.
+//! How `tok` shows things: aligned tables and detail pages for people, JSON for scripts. Every
+//! value printed for people goes through [`esc`], so text from a file or an older database can
+//! never drive the terminal; JSON escapes control characters by itself.
+
+use std::borrow::Cow;
 
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
-use tokenkeeper_core::{Identity, Service, Token, TokenDetails, Verification};
+use tokenkeeper_core::{escape_for_terminal, Identity, Service, Token, TokenDetails, Verification};
 
 /// Header used in the usage snippet when a token has no service.
 const DEFAULT_AUTH_HEADER: &str = "Authorization: Bearer {token}";
+
+/// A value made safe for the terminal: control, bidi and zero-width characters shown as
+/// `\u{1b}`-style escapes (the core's one escaping function).
+pub fn esc(s: &str) -> Cow<'_, str> {
+    escape_for_terminal(s)
+}
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn json<T: Serialize + ?Sized>(value: &T) {
@@ -48,14 +58,17 @@ pub fn token_table(tokens: &[Token]) {
             if t.secret_missing {
                 state.push_str(" (secret missing)");
             }
+            if !t.needs_repair.is_empty() {
+                state.push_str(" (needs repair)");
+            }
             [
-                t.name.clone(),
-                t.service.clone().unwrap_or_else(|| "-".into()),
-                t.hint.clone(),
+                esc(&t.name).into_owned(),
+                esc(t.service.as_deref().unwrap_or("-")).into_owned(),
+                esc(&t.hint).into_owned(),
                 if t.scopes.is_empty() {
                     "-".into()
                 } else {
-                    t.scopes.join(",")
+                    esc(&t.scopes.join(",")).into_owned()
                 },
                 state,
                 local_time(t.created_at),
@@ -91,18 +104,33 @@ fn print_row(cells: &[String; 8], widths: &[usize; 8]) {
 /// The `tok show` page: metadata, usage snippet and activity (newest first).
 pub fn token_details(d: &TokenDetails) {
     let t = &d.token;
-    let field = |label: &str, value: &str| println!("{:<14}{value}", format!("{label}:"));
+    let field = |label: &str, value: &str| println!("{:<14}{}", format!("{label}:"), esc(value));
     field("Name", &t.name);
     field("ID", &t.id);
     field("Service", t.service.as_deref().unwrap_or("-"));
     if !t.description.is_empty() {
-        field("Description", &t.description);
+        // Line breaks are the one control character a description keeps: later lines indented.
+        field(
+            "Description",
+            &t.description.replace('\n', "\n              "),
+        );
     }
     let mut state = t.state.to_string();
     if t.secret_missing {
         state.push_str(" (secret missing from the keychain; rotate it to store a new one)");
     }
     field("State", &state);
+    if !t.needs_repair.is_empty() {
+        field(
+            "Needs repair",
+            &format!(
+                "{} (written by an older version, unreadable or out of range; set it with \
+                 `tok edit {} ...`, for example --expires never, or delete the token)",
+                t.needs_repair.join(", "),
+                t.id
+            ),
+        );
+    }
     field("Token", &t.hint);
     field("Origin", t.origin.as_str());
     field(
@@ -140,12 +168,11 @@ pub fn token_details(d: &TokenDetails) {
 
     println!();
     println!("Usage:");
-    println!("  {}", usage_snippet(d.service.as_ref()));
+    println!("  {}", esc(&usage_snippet(d.service.as_ref())));
     if t.storage == tokenkeeper_core::Storage::Keychain {
         println!(
-            "  (with the secret from Tokenkeeper: tok run --env TOKEN={} -- sh -c '{}')",
-            shell_quote(&t.name),
-            usage_snippet(d.service.as_ref()).replace('\'', r"'\''")
+            "  (with the secret from Tokenkeeper: {})",
+            esc(&run_snippet(&t.name, d.service.as_ref()))
         );
     }
 
@@ -158,28 +185,55 @@ pub fn token_details(d: &TokenDetails) {
         let detail = e
             .detail
             .as_deref()
-            .map(|s| format!(" ({s})"))
+            .map(|s| format!(" ({})", esc(s)))
             .unwrap_or_default();
         println!(
             "  {}  {:<9} by {}{detail}",
             local_time(e.at),
             e.kind.as_str(),
-            e.actor
+            esc(&e.actor)
         );
     }
 }
 
-/// `curl -H "xc-token: $TOKEN" https://...`, built from the service's header template.
+/// `curl -H 'xc-token: '"$TOKEN" 'https://.../...'`, built from the service's header template.
+/// Every value from the service is single-quoted for a POSIX shell, so pasting the snippet runs
+/// curl and nothing else, whatever a vault file put into the service; only `$TOKEN` expands.
 pub fn usage_snippet(service: Option<&Service>) -> String {
     let template = service
         .map(|s| s.auth_header.as_str())
         .unwrap_or(DEFAULT_AUTH_HEADER);
-    let header = template.replace("{token}", "$TOKEN");
+    let header = template
+        .split("{token}")
+        .map(|part| {
+            if part.is_empty() {
+                String::new()
+            } else {
+                shell_quote_always(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\"$TOKEN\"");
     let url = service
         .and_then(|s| s.base_url.as_deref())
-        .map(|u| format!("{}/...", u.trim_end_matches('/')))
+        .map(|u| shell_quote_always(&format!("{}/...", u.trim_end_matches('/'))))
         .unwrap_or_else(|| "...".to_string());
-    format!("curl -H \"{header}\" {url}")
+    format!("curl -H {header} {url}")
+}
+
+/// The snippet run with the secret from Tokenkeeper:
+/// `tok run --env TOKEN=name -- sh -c '<usage snippet>'`, quoted as a whole once more.
+pub fn run_snippet(name: &str, service: Option<&Service>) -> String {
+    format!(
+        "tok run --env TOKEN={} -- sh -c {}",
+        shell_quote(name),
+        shell_quote_always(&usage_snippet(service))
+    )
+}
+
+/// Single quotes for a POSIX shell, `'\''` for a quote inside.
+fn shell_quote_always(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Quotes a name for a POSIX shell when it needs it.
@@ -190,18 +244,21 @@ fn shell_quote(s: &str) -> String {
     if plain {
         s.to_string()
     } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
+        shell_quote_always(s)
     }
 }
 
 /// `tok whoami` for people.
 pub fn identity(id: &Identity) {
-    println!("Display name:      {}", id.display_name);
+    println!("Display name:      {}", esc(&id.display_name));
     println!("Vault id:          {}", id.vault_id);
     println!("Keychain service:  {}", id.keychain_service);
-    println!("Data directory:    {}", id.data_dir.display());
+    println!(
+        "Data directory:    {}",
+        esc(&id.data_dir.display().to_string())
+    );
     match &id.public_key {
-        Some(key) => println!("Public key:        {key}"),
+        Some(key) => println!("Public key:        {}", esc(key)),
         None => println!("Public key:        (not available: the keychain could not be reached)"),
     }
 }
@@ -217,6 +274,6 @@ pub fn done(verb: &str, t: &Token, as_json: bool) {
     if as_json {
         json(t);
     } else {
-        println!("{verb} '{}' ({}).", t.name, t.hint);
+        println!("{verb} '{}' ({}).", esc(&t.name), esc(&t.hint));
     }
 }

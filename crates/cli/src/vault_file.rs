@@ -8,8 +8,8 @@ use anyhow::Result;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
-    passphrase_strength, vault_file_protection, ChangeKind, Error, ExportSummary, ExportTarget,
-    FileProtection, ImportKey, MergePlan, MergeReport, Vault,
+    passphrase_strength, read_vault_file, vault_file_protection, ChangeKind, Error, ExportSummary,
+    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Vault,
 };
 
 use crate::args::{ExportArgs, ImportArgs};
@@ -55,7 +55,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> 
             summary.secrets,
             if summary.secrets == 1 { "its" } else { "their" },
             summary.tombstones,
-            a.output.display(),
+            output::esc(&a.output.display().to_string()),
             match summary.protection {
                 FileProtection::Passphrase => "protected by the passphrase",
                 FileProtection::Recipients => "encrypted to the given public keys",
@@ -123,13 +123,8 @@ fn no_passphrase_source(command: &str) -> Error {
 }
 
 pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> {
-    let file = std::fs::read(&a.file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(format!(
-            "there is no file {}; check the path of the vault file",
-            a.file.display()
-        )),
-        _ => Error::InvalidInput(format!("could not read {}: {e}", a.file.display())),
-    })?;
+    // Refuses a file larger than any vault file before reading it.
+    let file = read_vault_file(&a.file)?;
     let key = match vault_file_protection(&file)? {
         FileProtection::Passphrase if a.passphrase_stdin => {
             ImportKey::Passphrase(secret_input::read_piped()?)
@@ -213,7 +208,7 @@ fn print_preview(plan: &MergePlan) {
     let s = &plan.source;
     println!(
         "Vault file from {} (exported {}), {} token{}.",
-        s.exported_by,
+        output::esc(&s.exported_by),
         output::local_time(s.exported_at),
         s.tokens,
         plural(s.tokens)
@@ -226,7 +221,7 @@ fn print_preview(plan: &MergePlan) {
     if !changing.is_empty() {
         let width = changing
             .iter()
-            .map(|r| r.name.chars().count())
+            .map(|r| output::esc(&r.name).chars().count())
             .max()
             .unwrap_or(4)
             .max(4);
@@ -239,7 +234,11 @@ fn print_preview(plan: &MergePlan) {
                 ChangeKind::Conflict => "conflict",
                 ChangeKind::Unchanged => "unchanged",
             };
-            println!("{change:<9}  {:<width$}  {}", r.name, r.reason);
+            println!(
+                "{change:<9}  {:<width$}  {}",
+                output::esc(&r.name),
+                output::esc(&r.reason)
+            );
         }
     }
     let c = &plan.counts;

@@ -135,7 +135,8 @@ fn show_gives_metadata_activity_and_the_services_header() {
     assert!(page.contains("noco-admin"), "{page}");
     assert!(page.contains("admin for the base"), "{page}");
     assert!(page.contains("NocoDB"), "{page}");
-    assert!(page.contains(r#"curl -H "xc-token: $TOKEN""#), "{page}");
+    // Every value from the service single-quoted; only $TOKEN expands.
+    assert!(page.contains(r#"curl -H 'xc-token: '"$TOKEN""#), "{page}");
     let activity = &page[page.find("Activity:").expect("an Activity section")..];
     let revealed = activity
         .find("revealed")

@@ -12,6 +12,9 @@ mod lifecycle;
 mod generated;
 // Bad input: each refused with its exit code and message, leaving the list unchanged.
 mod bad_input;
+// Bounded input at `tok`, a store with bad rows, terminal-safe output, shell-safe snippets,
+// and no secret repeated in an error.
+mod bounds;
 // The world misbehaving: no keychain, a data directory that is not ours.
 mod broken_environment;
 // `tok run`: secrets into the child's environment, the child's exit code out.

@@ -19,6 +19,12 @@ pub use fingerprint::{hint_for, Fingerprint};
 pub use model::*;
 pub use passphrase::{passphrase_strength, Strength};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
+pub use validate::{
+    check_date, date_in_range, earliest_date, escape_for_terminal, is_unsafe_char, latest_date,
+    looks_like_secret, member_name, quote_input, read_vault_file, MAX_BASE_URL_CHARS,
+    MAX_DESCRIPTION_CHARS, MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_SCOPES, MAX_SCOPE_CHARS,
+    MAX_SERVICES_PER_FILE, MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
+};
 pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, ExportSummary, ExportTarget, FileProtection,

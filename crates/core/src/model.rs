@@ -137,6 +137,11 @@ pub struct Token {
     pub previous_valid_until: Option<DateTime<Utc>>,
     /// Set when the keychain was found not to hold this token's secret.
     pub secret_missing: bool,
+    /// Fields of a row written by an older version that break today's rules (a time past
+    /// 9999-12-31, a control character in the name): the value is shown unset or escaped, and
+    /// editing the field (or deleting the token) repairs it. Empty for every healthy row.
+    #[serde(default)]
+    pub needs_repair: Vec<String>,
 }
 
 /// A service tokens belong to, and how its tokens are presented.

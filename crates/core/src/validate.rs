@@ -1,6 +1,14 @@
-//! Checks on user input, each with a message that says what was wrong and what to do.
+//! Checks on every value that comes from outside (the CLI, the window, a vault file), each with a
+//! message that names the field and says what to do. One set of rules for every door: the core
+//! operations, the vault payload parser and the CLI's expiry parser all call these. Every check
+//! is linear in its input.
 
-use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
@@ -11,52 +19,293 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 /// Longest secret accepted for import, in bytes.
 pub const MAX_SECRET_BYTES: usize = 8192;
+/// Most scopes one token may have.
+pub const MAX_SCOPES: usize = 64;
+/// Longest scope, in characters.
+pub const MAX_SCOPE_CHARS: usize = 64;
+/// Longest service name, in characters.
+pub const MAX_SERVICE_NAME_CHARS: usize = 64;
+/// Longest header template, in characters.
+pub const MAX_HEADER_CHARS: usize = 1000;
+/// Longest base URL, in characters.
+pub const MAX_BASE_URL_CHARS: usize = 2000;
+/// Longest display name (the actor on events, `exported_by` in files), in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
+/// Most services one vault file may list.
+pub const MAX_SERVICES_PER_FILE: usize = 10_000;
+/// Most tokens (tombstones included) one vault file may hold.
+pub const MAX_TOKENS_PER_FILE: usize = 100_000;
+/// Largest vault file read from disk, in bytes (256 MiB: 100,000 tokens with their secrets,
+/// ASCII-armored, take about 130 MiB). Checked before the file is read.
+pub const MAX_VAULT_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The earliest date any stored time may have: 1970-01-01T00:00:00Z.
+pub fn earliest_date() -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH
+}
+
+/// The latest date any stored time may have: the last microsecond of 9999-12-31 (UTC). Later
+/// times print with five-digit years that RFC 3339 cannot carry.
+pub fn latest_date() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
+        .expect("9999-12-31 23:59:59.999999 is a valid time")
+        .and_utc()
+}
+
+/// Whether a time lies within 1970-01-01 through 9999-12-31 (UTC).
+pub fn date_in_range(t: DateTime<Utc>) -> bool {
+    t >= earliest_date() && t <= latest_date()
+}
+
+/// A time given for `field` (e.g. "Expiry"), refused outside 1970-01-01 through 9999-12-31.
+pub fn check_date(field: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if date_in_range(t) {
+        return Ok(t);
+    }
+    let when = if t > latest_date() {
+        "after 9999-12-31"
+    } else {
+        "before 1970-01-01"
+    };
+    Err(Error::invalid(format!(
+        "{field} {} is {when}; Tokenkeeper keeps dates from 1970-01-01 through 9999-12-31. \
+         Choose a date in that range{}",
+        t.format("%Y-%m-%d"),
+        if field == "Expiry" {
+            ", or no expiry (never)"
+        } else {
+            ""
+        }
+    )))
+}
+
+// ----- characters -----
+
+/// Bidi controls: they reorder what a reader sees (U+202A-202E, U+2066-2069, U+200E/200F, U+061C).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Zero-width characters: they hide inside what looks like one word (U+200B-200D, U+2060, U+FEFF).
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+/// A character no name may hold and no terminal is shown raw: control characters (C0, DEL, C1),
+/// line and paragraph separators, bidi controls and zero-width characters.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_bidi_control(c) || is_zero_width(c)
+}
+
+/// Text made safe to print on a terminal: every [`is_unsafe_char`] becomes a visible escape,
+/// `\u{1b}` for ESC, so a value can neither move the cursor, retitle the window nor reorder the
+/// line. The one escaping function every human-readable output of `tok` goes through.
+pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `U+001B`: how a refused character is named in messages.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+// ----- secrets in messages -----
+
+/// Prefixes of well-known secret formats (age identities, GitHub, Stripe, Slack, GitLab, AWS,
+/// OpenAI, npm, PyPI).
+const SECRET_PREFIXES: &[&str] = &[
+    "AGE-SECRET-KEY-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    "whsec_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxr-",
+    "xoxs-",
+    "glpat-",
+    "AKIA",
+    "npm_",
+    "pypi-",
+];
+
+/// Whether a string a user gave looks like a secret key, so a message must not repeat it: an age
+/// secret key, a token in Tokenkeeper's own format (`tk_...`, any prefix), a well-known key
+/// format (`ghp_`, `sk_live_`, ...), or a long string of high entropy. Errs on the side of
+/// "secret": a long random-looking name is then only not quoted.
+pub fn looks_like_secret(s: &str) -> bool {
+    // A key pasted into a longer text (`Authorization: Bearer ghp_...`, `TOKEN=sk_live_...`)
+    // counts too: each word is judged alone.
+    s.split(|c: char| c.is_whitespace() || matches!(c, ':' | '=' | ',' | ';' | '"' | '\''))
+        .any(word_looks_like_secret)
+}
+
+fn word_looks_like_secret(s: &str) -> bool {
+    if s.is_empty() {
+        return false;
+    }
+    let upper_prefix = s.get(..15).map(str::to_ascii_uppercase);
+    if upper_prefix.as_deref() == Some("AGE-SECRET-KEY-") {
+        return true;
+    }
+    if SECRET_PREFIXES
+        .iter()
+        .any(|p| s.len() > p.len() + 8 && s.starts_with(p) && !s.contains(char::is_whitespace))
+    {
+        return true;
+    }
+    if crate::token_format::check(s).is_ok() {
+        return true;
+    }
+    high_entropy(s)
+}
+
+/// A long run without spaces whose characters look random: at least 20 characters, at least two
+/// of lowercase / uppercase / digits, and over 3.5 bits of Shannon entropy per character. An age
+/// public key (`age1...`) is meant to be shared and does not count.
+fn high_entropy(s: &str) -> bool {
+    let n = s.chars().count();
+    if n < 20 || s.chars().any(char::is_whitespace) || s.starts_with("age1") {
+        return false;
+    }
+    let classes = [
+        s.chars().any(|c| c.is_ascii_lowercase()),
+        s.chars().any(|c| c.is_ascii_uppercase()),
+        s.chars().any(|c| c.is_ascii_digit()),
+    ]
+    .iter()
+    .filter(|&&b| b)
+    .count();
+    if classes < 2 {
+        return false;
+    }
+    let mut counts = std::collections::HashMap::new();
+    for c in s.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let len = n as f64;
+    let entropy: f64 = counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / len;
+            -p * p.log2()
+        })
+        .sum();
+    entropy > 3.5
+}
+
+/// A user-given value as an error message may quote it: `'value'` (terminal-escaped and cut at
+/// 80 characters), or a placeholder when it looks like a secret.
+pub fn quote_input(s: &str) -> String {
+    if looks_like_secret(s) {
+        return "(the value given, not repeated here because it looks like a secret key)".into();
+    }
+    let cut: String = s.trim().chars().take(80).collect();
+    let more = if s.trim().chars().count() > 80 {
+        "…"
+    } else {
+        ""
+    };
+    format!("'{}{more}'", escape_for_terminal(&cut))
+}
+
+// ----- names and text -----
 
 /// Why a short piece of text (a name) was refused.
 enum PlainTextError {
     Empty,
     TooLong(usize),
-    Control,
+    Unsafe(char),
 }
 
-/// Trimmed text of 1 to `max` characters with no control characters: the rule every name follows.
+/// Trimmed text of 1 to `max` characters with no control, bidi or zero-width characters: the
+/// rule every name follows.
 fn plain_text(raw: &str, max: usize) -> std::result::Result<String, PlainTextError> {
     let text = raw.trim();
+    if let Some(c) = text.chars().find(|&c| is_unsafe_char(c)) {
+        return Err(PlainTextError::Unsafe(c));
+    }
     let n = text.chars().count();
     if n == 0 {
         Err(PlainTextError::Empty)
     } else if n > max {
         Err(PlainTextError::TooLong(n))
-    } else if text.chars().any(char::is_control) {
-        Err(PlainTextError::Control)
     } else {
         Ok(text.to_string())
     }
 }
 
-/// A token name: trimmed, 1-100 characters, no control characters.
-pub(crate) fn name(raw: &str) -> Result<String> {
-    plain_text(raw, MAX_NAME_CHARS).map_err(|e| match e {
-        PlainTextError::Empty => {
-            Error::invalid("Name is required: give the token a name of 1 to 100 characters")
-        }
-        PlainTextError::TooLong(n) => Error::invalid(format!(
-            "Name is too long ({n} characters); use at most {MAX_NAME_CHARS}"
+/// The message for a refused name of `what` ("Name", "Service name", ...).
+fn plain_text_error(what: &str, max: usize, e: PlainTextError) -> Error {
+    match e {
+        PlainTextError::Empty => Error::invalid(format!(
+            "{what} is required: give 1 to {max} characters of plain text"
         )),
-        PlainTextError::Control => Error::invalid(
-            "Name contains a control character (such as a tab or newline); use plain text",
-        ),
-    })
+        PlainTextError::TooLong(n) => Error::invalid(format!(
+            "{what} is too long ({n} characters); use at most {max}"
+        )),
+        PlainTextError::Unsafe(c) => Error::invalid(format!(
+            "{what} contains a control, bidi or zero-width character ({}), such as a tab, \
+             newline or terminal escape; use plain text",
+            code_point(c)
+        )),
+    }
+}
+
+/// A token name: trimmed, 1-100 characters, no control, bidi or zero-width characters.
+pub(crate) fn name(raw: &str) -> Result<String> {
+    plain_text(raw, MAX_NAME_CHARS).map_err(|e| plain_text_error("Name", MAX_NAME_CHARS, e))
 }
 
 /// The display name recorded on events: 1-100 characters of plain text.
 pub(crate) fn display_name(raw: &str) -> Result<String> {
-    plain_text(raw, 100)
-        .map_err(|_| Error::invalid("Display name must be 1 to 100 characters of plain text"))
+    plain_text(raw, MAX_DISPLAY_NAME_CHARS)
+        .map_err(|e| plain_text_error("Display name", MAX_DISPLAY_NAME_CHARS, e))
 }
 
+/// A member's name (team members): 1-100 characters of plain text.
+pub fn member_name(raw: &str) -> Result<String> {
+    plain_text(raw, MAX_DISPLAY_NAME_CHARS)
+        .map_err(|e| plain_text_error("Member name", MAX_DISPLAY_NAME_CHARS, e))
+}
+
+/// Whether `raw` is already a valid display name exactly as given (for names read from files).
+pub(crate) fn is_plain(raw: &str, max: usize) -> bool {
+    plain_text(raw, max).is_ok_and(|t| t == raw)
+}
+
+/// A description: `\r\n` becomes `\n`, trimmed, at most 2000 characters. Line breaks are the only
+/// control characters kept; tabs, escapes, bidi and zero-width characters are refused.
 pub(crate) fn description(raw: &str) -> Result<String> {
-    let d = raw.trim();
+    let normalized = raw.replace("\r\n", "\n");
+    let d = normalized.trim();
+    if let Some(c) = d.chars().find(|&c| c != '\n' && is_unsafe_char(c)) {
+        return Err(Error::invalid(format!(
+            "Description contains a control, bidi or zero-width character ({}); only line \
+             breaks are allowed. Remove it",
+            code_point(c)
+        )));
+    }
     let n = d.chars().count();
     if n > MAX_DESCRIPTION_CHARS {
         return Err(Error::invalid(format!(
@@ -66,9 +315,11 @@ pub(crate) fn description(raw: &str) -> Result<String> {
     Ok(d.to_string())
 }
 
-/// Scopes: each 1-64 characters of letters, digits and `:._-`; duplicates dropped, order kept.
+/// Scopes: at most 64, each 1-64 characters of letters, digits and `:._-`; duplicates dropped,
+/// order kept. Linear: duplicates are found with a set.
 pub(crate) fn scopes(raw: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for s in raw {
         let s = s.trim();
         if s.is_empty() {
@@ -76,24 +327,31 @@ pub(crate) fn scopes(raw: &[String]) -> Result<Vec<String>> {
                 "A scope is empty; remove it or name it (for example read, write or billing:read)",
             ));
         }
-        if s.len() > 64
+        if s.len() > MAX_SCOPE_CHARS
             || !s
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-'))
         {
             return Err(Error::invalid(format!(
-                "Scope '{}' is not valid; use up to 64 letters, digits and : . _ - (for example billing:read)",
-                s.chars().take(64).collect::<String>()
+                "Scope {} is not valid; use up to {MAX_SCOPE_CHARS} letters, digits and : . _ - \
+                 (for example billing:read)",
+                quote_input(s)
             )));
         }
-        if !out.iter().any(|o| o == s) {
+        if seen.insert(s) {
+            if out.len() == MAX_SCOPES {
+                return Err(Error::invalid(format!(
+                    "Too many scopes (more than {MAX_SCOPES}); a token may have at most \
+                     {MAX_SCOPES}"
+                )));
+            }
             out.push(s.to_string());
         }
     }
     Ok(out)
 }
 
-/// An expiry must lie in the future.
+/// An expiry must lie in the future, and no later than 9999-12-31.
 pub(crate) fn expiry(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -103,7 +361,8 @@ pub(crate) fn expiry(
             "Expiry {} is in the past; choose a future date, or no expiry",
             t.format("%Y-%m-%d %H:%M UTC")
         ))),
-        other => Ok(other),
+        Some(t) => check_date("Expiry", t).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -120,7 +379,7 @@ pub(crate) fn imported_secret(raw: &SecretString) -> Result<SecretString> {
             "The key is longer than {MAX_SECRET_BYTES} bytes; check that you pasted only the key"
         )));
     }
-    if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if s.chars().any(|c| is_unsafe_char(c) || c.is_whitespace()) {
         return Err(Error::invalid(
             "The key contains whitespace or a control character; paste only the key itself",
         ));
@@ -141,28 +400,143 @@ pub(crate) fn presented(raw: &SecretString) -> Result<SecretString> {
     })
 }
 
-/// A service name: trimmed, 1-64 characters, no control characters.
+// ----- services -----
+
+/// A service name: trimmed, 1-64 characters of plain text.
 pub(crate) fn service_name(raw: &str) -> Result<String> {
-    plain_text(raw, 64)
-        .map_err(|_| Error::invalid("Service name must be 1 to 64 characters of plain text"))
+    plain_text(raw, MAX_SERVICE_NAME_CHARS)
+        .map_err(|e| plain_text_error("Service name", MAX_SERVICE_NAME_CHARS, e))
 }
 
-/// A header template must contain `{token}` and look like `Header-Name: value`.
+/// RFC 9110 `tchar`: what an HTTP header name is made of.
+fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
+}
+
+/// A header template: `Name: value` with an HTTP token (RFC 9110 tchar) as the name, and a value
+/// of visible ASCII, spaces and tabs (no CR or LF) that contains `{token}`. At most 1000
+/// characters.
 pub(crate) fn auth_header(raw: &str) -> Result<String> {
     let h = raw.trim();
-    let ok = h.contains("{token}")
-        && h.split_once(':').is_some_and(|(n, _)| {
-            !n.is_empty()
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        });
-    if !ok {
+    let example = "write it as 'Header-Name: ... {token}', for example \
+                   'Authorization: Bearer {token}' or 'xc-token: {token}'";
+    if h.chars().count() > MAX_HEADER_CHARS {
         return Err(Error::invalid(format!(
-            "Header template '{h}' is not valid; write it as 'Header-Name: ... {{token}}', \
-             for example 'Authorization: Bearer {{token}}' or 'xc-token: {{token}}'"
+            "Header template is too long; use at most {MAX_HEADER_CHARS} characters"
+        )));
+    }
+    let Some((name, value)) = h.split_once(':') else {
+        return Err(Error::invalid(format!(
+            "Header template {} has no ':' after the header name; {example}",
+            quote_input(h)
+        )));
+    };
+    if name.is_empty() || !name.chars().all(is_tchar) {
+        return Err(Error::invalid(format!(
+            "Header name in {} is not an HTTP header name (letters, digits and \
+             !#$%&'*+-.^_`|~, no spaces); {example}",
+            quote_input(h)
+        )));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|&c| !(c == ' ' || c == '\t' || c.is_ascii_graphic()))
+    {
+        return Err(Error::invalid(format!(
+            "Header value may hold only visible ASCII characters, spaces and tabs, and it has {}; \
+             {example}",
+            code_point(c)
+        )));
+    }
+    if !value.contains("{token}") {
+        return Err(Error::invalid(format!(
+            "Header template {} has no {{token}} where the token goes; {example}",
+            quote_input(h)
         )));
     }
     Ok(h.to_string())
+}
+
+/// A service's base URL: empty means none; otherwise an `http` or `https` URL with a host, no
+/// user name or password, no spaces or control characters, at most 2000 characters. Kept as
+/// typed (trimmed).
+pub(crate) fn base_url(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(u) = raw.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        Err(Error::invalid(format!(
+            "Base URL {why}; write it like https://api.example.com"
+        )))
+    };
+    if u.chars().count() > MAX_BASE_URL_CHARS {
+        return bad(&format!("is longer than {MAX_BASE_URL_CHARS} characters"));
+    }
+    if let Some(c) = u.chars().find(|&c| is_unsafe_char(c) || c.is_whitespace()) {
+        return bad(&format!(
+            "contains a space or control character ({})",
+            code_point(c)
+        ));
+    }
+    let Ok(url) = url::Url::parse(u) else {
+        return bad(&format!("{} is not a URL", quote_input(u)));
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return bad("must start with http:// or https://");
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return bad("has no host name");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return bad("must not carry a user name or password (keep secrets in tokens)");
+    }
+    Ok(Some(u.to_string()))
+}
+
+// ----- files -----
+
+/// Reads a vault file, refusing one larger than [`MAX_VAULT_FILE_BYTES`] before reading it (and
+/// never reading more than that, should it grow meanwhile). The CLI and the app both read
+/// through this.
+pub fn read_vault_file(path: &Path) -> Result<Vec<u8>> {
+    let unreadable = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(format!(
+            "There is no file {}; check the path of the vault file",
+            path.display()
+        )),
+        _ => Error::invalid(format!(
+            "{} could not be read: {e}. Check the path and that you may read the file",
+            path.display()
+        )),
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!(
+            "{} is not a file; choose the .tkvault file",
+            path.display()
+        )));
+    }
+    let too_big = |len: u64| {
+        Error::InvalidVaultFile(format!(
+            "{} is {} MiB, larger than any vault file may be ({} MiB); it is not a Tokenkeeper \
+             vault file. Nothing was changed",
+            path.display(),
+            len.div_ceil(1024 * 1024),
+            MAX_VAULT_FILE_BYTES / (1024 * 1024)
+        ))
+    };
+    if meta.len() > MAX_VAULT_FILE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_VAULT_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_VAULT_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -188,7 +562,45 @@ mod tests {
     }
 
     #[test]
-    fn scopes_are_checked_and_deduplicated() {
+    fn names_refuse_control_bidi_and_zero_width_characters() {
+        for (bad, code) in [
+            ("a\u{1b}[2Jb", "U+001B"),
+            ("a\u{7f}", "U+007F"),
+            ("a\u{85}b", "U+0085"),
+            ("admin\u{202E}txt", "U+202E"),
+            ("a\u{2066}b", "U+2066"),
+            ("a\u{200F}b", "U+200F"),
+            ("a\u{061C}b", "U+061C"),
+            ("pay\u{200B}pal", "U+200B"),
+            ("a\u{2060}b", "U+2060"),
+            ("a\u{FEFF}b", "U+FEFF"),
+        ] {
+            for check in [name, service_name, display_name, member_name] {
+                let msg = check(bad).unwrap_err().to_string();
+                assert!(msg.contains(code), "{bad:?}: {msg}");
+            }
+        }
+        assert_eq!(name("Ünïcødé 名前 ok").unwrap(), "Ünïcødé 名前 ok");
+    }
+
+    #[test]
+    fn descriptions_keep_line_breaks_and_nothing_else() {
+        assert_eq!(description("one\r\ntwo\nthree").unwrap(), "one\ntwo\nthree");
+        for bad in [
+            "a\tb",
+            "a\u{1b}]0;pwned\u{7}",
+            "a\rb",
+            "x\u{202E}y",
+            "x\u{200D}y",
+        ] {
+            let msg = description(bad).unwrap_err().to_string();
+            assert!(msg.starts_with("Description"), "{msg}");
+        }
+        assert!(description(&"x".repeat(2001)).is_err());
+    }
+
+    #[test]
+    fn scopes_are_checked_deduplicated_and_capped() {
         let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             scopes(&v(&["read", "billing:read", "read"])).unwrap(),
@@ -196,27 +608,139 @@ mod tests {
         );
         assert!(scopes(&v(&["has space"])).is_err());
         assert!(scopes(&v(&[""])).is_err());
+        let many: Vec<String> = (0..64).map(|i| format!("s{i}")).collect();
+        assert_eq!(scopes(&many).unwrap().len(), 64);
+        let too_many: Vec<String> = (0..65).map(|i| format!("s{i}")).collect();
+        let msg = scopes(&too_many).unwrap_err().to_string();
+        assert!(msg.contains("at most 64"), "{msg}");
+        // Repeats count once, however many there are.
+        let repeated = vec!["read".to_string(); 200_000];
+        assert_eq!(scopes(&repeated).unwrap(), v(&["read"]));
     }
 
     #[test]
-    fn past_expiry_is_refused() {
+    fn past_and_far_future_expiry_is_refused() {
         let now = Utc::now();
         assert!(expiry(Some(now - chrono::Duration::seconds(1)), now).is_err());
         assert!(expiry(Some(now + chrono::Duration::days(1)), now).is_ok());
         assert!(expiry(None, now).unwrap().is_none());
+        assert!(expiry(Some(latest_date()), now).is_ok());
+        let beyond = latest_date() + chrono::Duration::microseconds(1);
+        let msg = expiry(Some(beyond), now).unwrap_err().to_string();
+        assert!(
+            msg.contains("Expiry") && msg.contains("after 9999-12-31"),
+            "{msg}"
+        );
+        assert!(check_date("Created", earliest_date() - chrono::Duration::seconds(1)).is_err());
     }
 
     #[test]
-    fn header_templates_need_a_token_placeholder() {
+    fn header_templates_are_http_headers_with_a_token_placeholder() {
         assert!(auth_header("xc-token: {token}").is_ok());
         assert!(auth_header("Authorization: Bearer {token}").is_ok());
-        assert!(auth_header("Authorization: Bearer").is_err());
-        assert!(auth_header("{token}").is_err());
+        assert!(auth_header("X-Api.Key!: {token}").is_ok());
+        for bad in [
+            "Authorization: Bearer",
+            "{token}",
+            "Bad Name: {token}",
+            "x: {token}\r\nInjected: 1",
+            "x: {token}\u{1b}[2J",
+            "x: {token} é",
+            "x{token}: value",
+        ] {
+            let msg = auth_header(bad).unwrap_err().to_string();
+            assert!(msg.contains("Header"), "{bad:?}: {msg}");
+            assert!(!msg.contains('\u{1b}') && !msg.contains('\r'), "{msg}");
+        }
+    }
+
+    #[test]
+    fn base_urls_are_http_urls_with_a_host() {
+        assert_eq!(
+            base_url(Some(" https://api.example.com/v1 "))
+                .unwrap()
+                .as_deref(),
+            Some("https://api.example.com/v1")
+        );
+        assert_eq!(base_url(Some("  ")).unwrap(), None);
+        assert_eq!(base_url(None).unwrap(), None);
+        for bad in [
+            "ftp://example.com",
+            "javascript:alert(1)",
+            "https://",
+            "example.com",
+            "https://a.example/; touch /tmp/pwned",
+            "https://a.example/`id`\u{1b}",
+            "https://user:pass@a.example",
+        ] {
+            let msg = base_url(Some(bad)).unwrap_err().to_string();
+            assert!(msg.starts_with("Base URL"), "{bad:?}: {msg}");
+        }
+    }
+
+    #[test]
+    fn secret_looking_strings_are_recognized() {
+        for secret in [
+            "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
+            "age-secret-key-1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "xoxb-1234567890-abcdefghij",
+            "Zx9vQ2mP7rT4kW8nB3cL6yH1jF5",
+            "Authorization: Bearer ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            "TOKEN=sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        ] {
+            assert!(looks_like_secret(secret), "{secret}");
+            assert!(!quote_input(secret).contains("16C7e42F"), "{secret}");
+            assert!(!quote_input(secret).contains("4eC39HqL"), "{secret}");
+            assert!(!quote_input(secret).contains("QQQQQQQQ"), "{secret}");
+        }
+        let tk = crate::token_format::generate("tk").unwrap();
+        assert!(looks_like_secret(tk.expose_secret()));
+        for plain in [
+            "ci-deploy",
+            "github ci token",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+            "production-database-backup",
+            "2027-01-31",
+            "30d",
+        ] {
+            assert!(!looks_like_secret(plain), "{plain}");
+            assert!(quote_input(plain).contains(plain), "{plain}");
+        }
+    }
+
+    #[test]
+    fn terminal_escaping_makes_controls_visible() {
+        assert_eq!(escape_for_terminal("plain é"), "plain é");
+        assert_eq!(
+            escape_for_terminal("a\u{1b}]0;pwned\u{7}b\u{1b}[2J\u{202E}"),
+            "a\\u{1b}]0;pwned\\u{7}b\\u{1b}[2J\\u{202e}"
+        );
     }
 
     #[test]
     fn secret_messages_never_echo_the_secret() {
         let e = imported_secret(&SecretString::from("abc def".to_string())).unwrap_err();
         assert!(!e.to_string().contains("abc"));
+    }
+
+    #[test]
+    fn oversized_files_are_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.tkvault");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_VAULT_FILE_BYTES + 1).unwrap();
+        let started = std::time::Instant::now();
+        let err = read_vault_file(&path).unwrap_err();
+        assert_eq!(err.kind(), "invalid_vault_file");
+        assert!(err.to_string().contains("256 MiB"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(
+            read_vault_file(&dir.path().join("none"))
+                .unwrap_err()
+                .kind(),
+            "not_found"
+        );
     }
 }

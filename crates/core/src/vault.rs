@@ -272,10 +272,7 @@ impl Vault {
                     Some(p.to_string())
                 }
             },
-            base_url: s
-                .base_url
-                .map(|u| u.trim().to_string())
-                .filter(|u| !u.is_empty()),
+            base_url: validate::base_url(s.base_url.as_deref())?,
             max_active: s.max_active,
         };
         if service.max_active == Some(0) {
@@ -416,11 +413,21 @@ impl Vault {
         let now = Utc::now();
         let _lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
+        // A field flagged for repair holds a stand-in value: setting it always writes.
+        let repairs = |field: &str| token.needs_repair.iter().any(|f| f == field);
+        let (fix_name, fix_description, fix_expiry) = (
+            repairs("name"),
+            repairs("description"),
+            repairs("expires_at"),
+        );
+        if fix_expiry && edit.expires_at.is_none() {
+            return Err(unreadable_expiry(&token));
+        }
         let mut changed: Vec<&str> = Vec::new();
         let mut new_service = None;
         if let Some(name) = &edit.name {
             let name = validate::name(name)?;
-            if name != token.name {
+            if name != token.name || fix_name {
                 self.ensure_name_free(&name, Some(&token.id), now)?;
                 token.name = name;
                 changed.push("name");
@@ -428,7 +435,7 @@ impl Vault {
         }
         if let Some(description) = &edit.description {
             let description = validate::description(description)?;
-            if description != token.description {
+            if description != token.description || fix_description {
                 token.description = description;
                 changed.push("description");
             }
@@ -454,7 +461,7 @@ impl Vault {
         }
         if let Some(expires_at) = edit.expires_at {
             let expires_at = validate::expiry(expires_at, now)?;
-            if expires_at != token.expires_at {
+            if expires_at != token.expires_at || fix_expiry {
                 token.expires_at = expires_at;
                 changed.push("expiry");
             }
@@ -464,6 +471,13 @@ impl Vault {
         }
         token.updated_at = now;
         token.state = TokenState::derive(token.status, token.expires_at, now);
+        // What this save writes anew is repaired (the expiry was required above).
+        let repaired = |f: &str| match f {
+            "expires_at" | "updated_at" => true,
+            "name" | "description" => changed.contains(&f),
+            _ => false,
+        };
+        token.needs_repair.retain(|f| !repaired(f));
         let (detail, actor) = (changed.join(", "), self.actor());
         let edited = change(EventKind::Edited, Some(&detail), now, &actor);
         save(&self.conn, &token, edited, |tx| match &new_service {
@@ -478,6 +492,9 @@ impl Vault {
         let now = Utc::now();
         let _lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
+        if token.needs_repair.iter().any(|f| f == "expires_at") {
+            return Err(unreadable_expiry(&token));
+        }
         let wanted = if enabled {
             Status::Active
         } else {
@@ -511,6 +528,9 @@ impl Vault {
         let now = Utc::now();
         let _lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
+        if token.needs_repair.iter().any(|f| f == "expires_at") {
+            return Err(unreadable_expiry(&token));
+        }
         let (secret, issued) = match (token.origin, req.new_secret) {
             (Origin::Generated, None) => {
                 let service = self.resolve_service(token.service.as_deref())?;
@@ -789,7 +809,8 @@ impl Vault {
             return Ok(t);
         }
         Err(Error::NotFound(format!(
-            "No token is named '{which}' and none has that id; check the name in the token list"
+            "No token is named {} and none has that id; check the name in the token list",
+            validate::quote_input(which)
         )))
     }
 
@@ -918,6 +939,7 @@ impl Vault {
             previous_fingerprint: None,
             previous_valid_until: None,
             secret_missing: false,
+            needs_repair: Vec::new(),
         };
         let (kind, detail) = match (n.origin, n.storage) {
             (Origin::Generated, Storage::HashOnly) => (EventKind::Created, "hash only"),
@@ -953,6 +975,18 @@ impl Vault {
         }
         Ok(token)
     }
+}
+
+/// Refusal to change a token whose stored expiry an older version wrote out of range: saving
+/// would silently turn it into "never".
+fn unreadable_expiry(token: &Token) -> Error {
+    Error::Conflict(format!(
+        "'{}' has a stored expiry Tokenkeeper cannot read (a date after 9999-12-31 or not a date); \
+         set it first with `tok edit {} --expires DATE` (or --expires never), or in the token's \
+         Edit dialog, or delete the token",
+        validate::escape_for_terminal(&token.name),
+        token.id
+    ))
 }
 
 /// The fields of a new token that can be checked before its secret exists.

@@ -10,6 +10,9 @@ mod token_format_props;
 mod lifecycle;
 // Bad input: a clear message and no change.
 mod bad_input;
+// Bounded input from every door (dates, caps, characters, services, files), bad stored rows,
+// and no secret repeated in a message.
+mod bounds;
 // Keychain first, then SQLite; undo on failure; reconciliation after a crash.
 mod consistency;
 // Many writers on one data directory at once.

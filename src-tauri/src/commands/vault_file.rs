@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenkeeper_core::{
-    passphrase_strength, vault_file_protection, Error, ExportSummary, ExportTarget, FileProtection,
-    ImportKey, MergePlan, MergeReport, Strength,
+    passphrase_strength, read_vault_file, vault_file_protection, Error, ExportSummary,
+    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Strength,
 };
 
 use super::SecretInput;
@@ -157,13 +157,7 @@ fn file_path(path: &str) -> AppResult<PathBuf> {
     Ok(PathBuf::from(path))
 }
 
+/// Reads through the core, which refuses a file larger than any vault file before reading it.
 fn read_file(path: &str) -> AppResult<Vec<u8>> {
-    let path = file_path(path)?;
-    std::fs::read(&path).map_err(|e| {
-        Error::InvalidInput(format!(
-            "{} could not be read: {e}. Check the path and that you may read the file",
-            path.display()
-        ))
-        .into()
-    })
+    Ok(read_vault_file(&file_path(path)?)?)
 }

@@ -3,47 +3,107 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{named_params, params_from_iter, Connection, OptionalExtension, Row};
 
-use super::{parse_ts, parse_ts_opt, ts, ts_opt};
+use super::{parse_ts, ts, ts_opt};
 use crate::error::Result;
 use crate::model::{ListQuery, SortKey, Summary, Token, TokenState};
+use crate::validate;
+
+/// `expires_at` as SQL filters and sorts compare it: NULL when a row an older version wrote holds
+/// something that is not a four-digit-year time (`+10000-01-01...` would otherwise sort before
+/// every real date and count as expired), so the dashboard's counts agree with the list, where
+/// [`from_row`] reads such an expiry as unset.
+const EXPIRES: &str = "(CASE WHEN expires_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN expires_at END)";
 
 const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, status, \
     fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, rotated_at, \
     deleted_at, previous_fingerprint, previous_valid_until, secret_missing";
 
+/// Reads one row. A row an older version wrote may hold a value this version refuses (a time
+/// past 9999, a control character in a name): such a row still reads, with the value made
+/// harmless and its field named in [`Token::needs_repair`], so one bad row never fails a whole
+/// list. Only a row whose status, origin or storage is unknown fails (SQLite's CHECK constraints
+/// keep those out).
 fn from_row(row: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Token> {
     let text_enum = |i: usize| -> rusqlite::Result<String> { row.get(i) };
     let parse_err = |i: usize, e: crate::Error| {
         rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     };
+    let mut repair: Vec<String> = Vec::new();
+    // A time that does not read, or lies outside 1970-9999, becomes unset.
+    let mut time = |i: usize, field: &str| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        let raw: Option<String> = row.get(i)?;
+        Ok(match raw.as_deref().map(parse_ts) {
+            None => None,
+            Some(Ok(t)) if validate::date_in_range(t) => Some(t),
+            Some(_) => {
+                repair.push(field.to_string());
+                None
+            }
+        })
+    };
+    let created_at = time(10, "created_at")?;
+    let updated_at = time(12, "updated_at")?;
+    let last_used_at = time(13, "last_used_at")?;
+    let expires_at = time(14, "expires_at")?;
+    let rotated_at = time(15, "rotated_at")?;
+    let deleted_at = time(16, "deleted_at")?;
+    let previous_valid_until = time(18, "previous_valid_until")?;
+    // Text with a character no name may hold shows it escaped (`\u{1b}`).
+    let mut text = |i: usize, field: &str, keep_newlines: bool| -> rusqlite::Result<String> {
+        let raw: String = row.get(i)?;
+        let unsafe_char = |c: char| validate::is_unsafe_char(c) && !(keep_newlines && c == '\n');
+        if !raw.chars().any(unsafe_char) {
+            return Ok(raw);
+        }
+        repair.push(field.to_string());
+        let escape = |t: &str| validate::escape_for_terminal(t).into_owned();
+        Ok(if keep_newlines {
+            raw.split('\n').map(escape).collect::<Vec<_>>().join("\n")
+        } else {
+            escape(&raw)
+        })
+    };
+    let name = text(1, "name", false)?;
+    let description = text(2, "description", true)?;
     let status = text_enum(7)?.parse().map_err(|e| parse_err(7, e))?;
-    let expires_at = parse_ts_opt(row.get(14)?)?;
     let scopes: String = row.get(6)?;
+    let scopes = serde_json::from_str(&scopes).unwrap_or_else(|_| {
+        repair.push("scopes".to_string());
+        Vec::new()
+    });
+    let created_at = created_at.unwrap_or(DateTime::UNIX_EPOCH);
     Ok(Token {
         id: row.get(0)?,
-        name: row.get(1)?,
-        description: row.get(2)?,
+        name,
+        description,
         service: row.get(3)?,
         origin: text_enum(4)?.parse().map_err(|e| parse_err(4, e))?,
         storage: text_enum(5)?.parse().map_err(|e| parse_err(5, e))?,
-        scopes: serde_json::from_str(&scopes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
-        })?,
+        scopes,
         status,
         state: TokenState::derive(status, expires_at, now),
         fingerprint: row.get(8)?,
         hint: row.get(9)?,
-        created_at: parse_ts(&row.get::<_, String>(10)?)?,
+        created_at,
         created_by: row.get(11)?,
-        updated_at: parse_ts(&row.get::<_, String>(12)?)?,
-        last_used_at: parse_ts_opt(row.get(13)?)?,
+        updated_at: updated_at.unwrap_or(created_at),
+        last_used_at,
         expires_at,
-        rotated_at: parse_ts_opt(row.get(15)?)?,
-        deleted_at: parse_ts_opt(row.get(16)?)?,
+        rotated_at,
+        deleted_at,
         previous_fingerprint: row.get(17)?,
-        previous_valid_until: parse_ts_opt(row.get(18)?)?,
+        previous_valid_until,
         secret_missing: row.get(19)?,
+        needs_repair: repair,
     })
+}
+
+/// A stored time, or None when it does not read or lies outside 1970-9999 (a row written by an
+/// older version; [`from_row`] flags it for repair).
+fn readable_time(raw: Option<String>) -> Option<DateTime<Utc>> {
+    raw.as_deref()
+        .and_then(|s| parse_ts(s).ok())
+        .filter(|t| validate::date_in_range(*t))
 }
 
 /// Inserts a new row, or replaces every column of an existing one.
@@ -179,18 +239,19 @@ pub(crate) fn for_verification(
             Some(v) => {
                 let (at, detail) = v.split_once('\u{1e}').unwrap_or((&v, ""));
                 let detail = (!detail.is_empty()).then(|| detail.to_string());
-                Some((parse_ts(at)?, detail))
+                // An unreadable time counts as no earlier verification.
+                parse_ts(at).ok().map(|at| (at, detail))
             }
             None => None,
         };
         Ok(VerifyRow {
             id: r.get(0)?,
             name: r.get(1)?,
-            state: TokenState::derive(status, parse_ts_opt(r.get(3)?)?, now),
+            state: TokenState::derive(status, readable_time(r.get(3)?), now),
             scopes: serde_json::from_str(&scopes).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, e.into())
             })?,
-            last_used_at: parse_ts_opt(r.get(5)?)?,
+            last_used_at: readable_time(r.get(5)?),
             last_verified,
         })
     };
@@ -220,10 +281,10 @@ pub(crate) fn active_names_for_service(
     except: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT name FROM tokens WHERE service = ?1 COLLATE NOCASE AND status = 'active' \
-         AND (expires_at IS NULL OR expires_at > ?2) AND id != ?3 ORDER BY name_key",
-    )?;
+         AND ({EXPIRES} IS NULL OR {EXPIRES} > ?2) AND id != ?3 ORDER BY name_key"
+    ))?;
     let names = stmt
         .query_map(
             rusqlite::params![service, ts(now), except.unwrap_or("")],
@@ -275,12 +336,12 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         Some(TokenState::Active) => {
             let p = arg(now_s.clone(), &mut args);
             sql.push_str(&format!(
-                " AND status = 'active' AND (expires_at IS NULL OR expires_at > {p})"
+                " AND status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > {p})"
             ));
         }
         Some(TokenState::Expired) => {
             let p = arg(now_s.clone(), &mut args);
-            sql.push_str(&format!(" AND status = 'active' AND expires_at <= {p}"));
+            sql.push_str(&format!(" AND status = 'active' AND {EXPIRES} <= {p}"));
         }
         Some(TokenState::Disabled) => sql.push_str(" AND status = 'disabled'"),
         Some(TokenState::Deleted) => sql.push_str(" AND status = 'deleted'"),
@@ -312,7 +373,7 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         let a = arg(now_s.clone(), &mut args);
         let b = arg(ts(now + Duration::days(i64::from(days))), &mut args);
         sql.push_str(&format!(
-            " AND status = 'active' AND expires_at > {a} AND expires_at <= {b}"
+            " AND status = 'active' AND {EXPIRES} > {a} AND {EXPIRES} <= {b}"
         ));
     }
     let dir = if q.descending { "DESC" } else { "ASC" };
@@ -320,7 +381,7 @@ pub(crate) fn list(conn: &Connection, q: &ListQuery, now: DateTime<Utc>) -> Resu
         SortKey::Name => format!("name_key {dir}"),
         SortKey::Created => format!("created_at {dir}"),
         SortKey::LastUsed => format!("last_used_at IS NULL, last_used_at {dir}"),
-        SortKey::Expires => format!("expires_at IS NULL, expires_at {dir}"),
+        SortKey::Expires => format!("{EXPIRES} IS NULL, {EXPIRES} {dir}"),
         SortKey::Status => format!("status {dir}"),
         SortKey::Service => format!("service IS NULL, service COLLATE NOCASE {dir}"),
     };
@@ -337,12 +398,14 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
     let soon = ts(now + Duration::days(i64::from(warning_days)));
     let now = ts(now);
     Ok(conn.query_row(
-        "SELECT \
-           count(*) FILTER (WHERE status = 'active' AND (expires_at IS NULL OR expires_at > ?1)), \
-           count(*) FILTER (WHERE status = 'disabled'), \
-           count(*) FILTER (WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2), \
-           count(*) FILTER (WHERE status = 'active' AND expires_at <= ?1) \
-         FROM tokens",
+        &format!(
+            "SELECT \
+               count(*) FILTER (WHERE status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > ?1)), \
+               count(*) FILTER (WHERE status = 'disabled'), \
+               count(*) FILTER (WHERE status = 'active' AND {EXPIRES} > ?1 AND {EXPIRES} <= ?2), \
+               count(*) FILTER (WHERE status = 'active' AND {EXPIRES} <= ?1) \
+             FROM tokens"
+        ),
         [&now, &soon],
         |r| {
             Ok(Summary {
@@ -359,11 +422,11 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
 pub(crate) fn expiry_weeks(conn: &Connection, weeks: u32, now: DateTime<Utc>) -> Result<Vec<u64>> {
     let until = ts(now + Duration::weeks(i64::from(weeks)));
     let mut counts = vec![0; weeks as usize];
-    let mut stmt = conn.prepare_cached(
-        "SELECT CAST((julianday(expires_at) - julianday(?1)) / 7 AS INTEGER), count(*) \
-         FROM tokens WHERE status = 'active' AND expires_at > ?1 AND expires_at <= ?2 \
-         GROUP BY 1",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT CAST((julianday({EXPIRES}) - julianday(?1)) / 7 AS INTEGER), count(*) \
+         FROM tokens WHERE status = 'active' AND {EXPIRES} > ?1 AND {EXPIRES} <= ?2 \
+         GROUP BY 1"
+    ))?;
     let rows = stmt.query_map([ts(now), until], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?))
     })?;

@@ -636,10 +636,22 @@ fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send
     for key in keys {
         let key = key.trim();
         let recipient = age::x25519::Recipient::from_str(key).map_err(|_| {
+            // A secret key pasted by mistake is named as such, never repeated.
+            let what = if key
+                .get(..15)
+                .is_some_and(|p| p.eq_ignore_ascii_case("AGE-SECRET-KEY-"))
+            {
+                "That is an age secret key (your private identity), not a public key: keep it \
+                 to yourself, and if it was shared, make a new one. Give public keys only"
+                    .to_string()
+            } else {
+                format!(
+                    "{} is not an age public key",
+                    crate::validate::quote_input(key)
+                )
+            };
             Error::invalid(format!(
-                "'{}' is not an age public key; a public key starts with age1 (each person's \
-                 `tok whoami` shows theirs)",
-                key.chars().take(80).collect::<String>()
+                "{what}; a public key starts with age1 (each person's `tok whoami` shows theirs)"
             ))
         })?;
         if seen.insert(recipient.to_string()) {

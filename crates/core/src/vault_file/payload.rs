@@ -27,6 +27,13 @@ const MAX_ACTOR_CHARS: usize = 100;
 /// Most versions a token's `history` may list.
 pub(crate) const MAX_HISTORY: usize = 64;
 
+/// Why a token's name was refused.
+const BAD_TOKEN_NAME: &str = "has no valid name (1 to 100 characters of plain text, no control, \
+                              bidi or zero-width characters)";
+/// Why a token's scopes were refused.
+const BAD_SCOPES: &str = "has an invalid or repeated scope, or more than 64 (each up to 64 \
+                          letters, digits and : . _ -)";
+
 /// A payload that passed every rule: what the merge works from.
 #[derive(Debug)]
 pub(crate) struct Payload {
@@ -284,8 +291,20 @@ fn at(i: usize, id: &str, why: impl std::fmt::Display) -> Error {
 }
 
 fn plain(raw: &str, max: usize) -> bool {
-    let n = raw.chars().count();
-    n > 0 && n <= max && raw == raw.trim() && !raw.chars().any(char::is_control)
+    validate::is_plain(raw, max)
+}
+
+/// Every time a token carries, by its field name, for the 1970-9999 check.
+fn times(t: &TokenIn) -> [(&'static str, Option<DateTime<Utc>>); 7] {
+    [
+        ("created_at", Some(t.created_at)),
+        ("updated_at", Some(t.updated_at)),
+        ("last_used_at", t.last_used_at),
+        ("expires_at", t.expires_at),
+        ("rotated_at", t.rotated_at),
+        ("deleted_at", t.deleted_at),
+        ("previous_valid_until", t.previous_valid_until),
+    ]
 }
 
 fn is_fingerprint(s: &str) -> bool {
@@ -300,8 +319,29 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
     }
     if !plain(&raw.exported_by, MAX_ACTOR_CHARS) {
         return Err(invalid(
-            "\"exported_by\" must be 1 to 100 characters of plain text",
+            "\"exported_by\" must be 1 to 100 characters of plain text (no control, bidi or \
+             zero-width characters)",
         ));
+    }
+    if !validate::date_in_range(raw.exported_at) {
+        return Err(invalid(
+            "\"exported_at\" is outside 1970-01-01 through 9999-12-31",
+        ));
+    }
+    // Counts first, before any per-entry work.
+    if raw.services.len() > validate::MAX_SERVICES_PER_FILE {
+        return Err(invalid(&format!(
+            "it lists {} services, more than the {} a file may hold",
+            raw.services.len(),
+            validate::MAX_SERVICES_PER_FILE
+        )));
+    }
+    if raw.tokens.len() > validate::MAX_TOKENS_PER_FILE {
+        return Err(invalid(&format!(
+            "it holds {} tokens, more than the {} a file may hold",
+            raw.tokens.len(),
+            validate::MAX_TOKENS_PER_FILE
+        )));
     }
 
     let mut services: Vec<Service> = Vec::with_capacity(raw.services.len());
@@ -311,12 +351,24 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
         let name = validate::service_name(&s.name)
             .ok()
             .filter(|n| *n == s.name)
-            .ok_or_else(|| bad("has no valid name (1 to 64 characters of plain text)"))?;
+            .ok_or_else(|| {
+                bad(
+                    "has no valid name (1 to 64 characters of plain text, no control, bidi or \
+                     zero-width characters)",
+                )
+            })?;
         if !service_keys.insert(name.to_lowercase()) {
             return Err(bad(&format!("'{name}' is listed twice")));
         }
         let auth_header = validate::auth_header(&s.auth_header)
-            .map_err(|_| bad(&format!("'{name}' has an invalid auth_header")))?;
+            .ok()
+            .filter(|h| *h == s.auth_header)
+            .ok_or_else(|| {
+                bad(&format!(
+                    "'{name}' has an invalid auth_header (an HTTP header name, ':', then \
+                     visible ASCII with {{token}} in it)"
+                ))
+            })?;
         if let Some(p) = &s.token_prefix {
             token_format::validate_prefix(p)
                 .map_err(|_| bad(&format!("'{name}' has an invalid token_prefix")))?;
@@ -326,13 +378,13 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 "'{name}' has max_active 0 (use null for no limit)"
             )));
         }
-        if s.base_url
-            .as_deref()
-            .is_some_and(|u| u.chars().any(char::is_control))
-        {
-            return Err(bad(&format!(
-                "'{name}' has a control character in base_url"
-            )));
+        if let Some(u) = &s.base_url {
+            if validate::base_url(Some(u)).ok().flatten().as_ref() != Some(u) {
+                return Err(bad(&format!(
+                    "'{name}' has a base_url that is not an http(s) URL with a host (no spaces, \
+                     control characters or user name)"
+                )));
+            }
         }
         services.push(Service {
             name,
@@ -352,17 +404,30 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
         if uuid::Uuid::parse_str(&t.id).is_err() || t.id != t.id.to_lowercase() {
             return Err(bad("has an \"id\" that is not a lowercase UUID"));
         }
+        if let Some((field, _)) = times(&t)
+            .into_iter()
+            .find(|(_, v)| v.is_some_and(|v| !validate::date_in_range(v)))
+        {
+            return Err(bad(&format!(
+                "has {field} outside 1970-01-01 through 9999-12-31"
+            )));
+        }
         if !ids.insert(t.id.clone()) {
             return Err(bad("appears twice"));
         }
         let name = validate::name(&t.name)
             .ok()
             .filter(|n| *n == t.name)
-            .ok_or_else(|| bad("has no valid name (1 to 100 characters of plain text)"))?;
+            .ok_or_else(|| bad(BAD_TOKEN_NAME))?;
         let description = validate::description(&t.description)
             .ok()
             .filter(|d| *d == t.description)
-            .ok_or_else(|| bad("has a description that is too long or not trimmed"))?;
+            .ok_or_else(|| {
+                bad(
+                    "has a description that is longer than 2000 characters, not trimmed, or holds \
+                     a control, bidi or zero-width character other than a line break",
+                )
+            })?;
         if let Some(s) = &t.service {
             if !service_keys.contains(&s.to_lowercase()) {
                 return Err(bad("names a service that is not in \"services\""));
@@ -371,13 +436,14 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
         let scopes = validate::scopes(&t.scopes)
             .ok()
             .filter(|s| *s == t.scopes)
-            .ok_or_else(|| bad("has an invalid or repeated scope"))?;
+            .ok_or_else(|| bad(BAD_SCOPES))?;
         if !is_fingerprint(&t.fingerprint) {
             return Err(bad("has a fingerprint that is not 64 lowercase hex digits"));
         }
         if !plain(&t.created_by, MAX_ACTOR_CHARS) {
             return Err(bad(
-                "has a created_by that is not 1 to 100 characters of plain text",
+                "has a created_by that is not 1 to 100 characters of plain text (no control, \
+                 bidi or zero-width characters)",
             ));
         }
         if t.updated_at < t.created_at {
@@ -428,9 +494,12 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 hint_for(&checked)
             }
             None => {
-                if t.hint.chars().count() > MAX_HINT_CHARS || t.hint.chars().any(char::is_control) {
+                if t.hint.chars().count() > MAX_HINT_CHARS
+                    || t.hint.chars().any(validate::is_unsafe_char)
+                {
                     return Err(bad(
-                        "has a hint longer than 64 characters or with control characters",
+                        "has a hint longer than 64 characters or with control, bidi or \
+                         zero-width characters",
                     ));
                 }
                 t.hint.clone()
@@ -472,6 +541,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 previous_fingerprint: t.previous_fingerprint,
                 previous_valid_until: t.previous_valid_until,
                 secret_missing,
+                needs_repair: Vec::new(),
             },
             secret: t.secret,
             history: t.history,
