@@ -20,11 +20,12 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::fingerprint::Fingerprint;
-use crate::model::{EventKind, Status, Storage};
+use crate::model::{EventKind, Origin, Status, Storage};
 use crate::store::services::OnConflict;
 use crate::store::{self, events, history, journal, meta, services, tokens};
 use crate::vault::{Vault, PREVIOUS_SUFFIX};
+
+pub(crate) use payload::{content_hash as portable_content_hash, legacy_content_hash};
 
 pub use merge::{
     ChangeKind, ConflictKind, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
@@ -33,6 +34,9 @@ pub use merge::{
 
 /// Keychain account of this install's age identity. Token accounts are UUIDs, so it cannot clash.
 pub const IDENTITY_ACCOUNT: &str = "age-identity";
+/// Keychain account of this install's key for the fingerprints of added keys
+/// (keyed_fingerprints.rs). Never stored in SQLite.
+pub const FINGERPRINT_KEY_ACCOUNT: &str = "fingerprint-key";
 /// Meta key caching the identity's public key (not secret), for `whoami` without the keychain.
 const PUBLIC_KEY_META: &str = "age_public_key";
 /// The largest decrypted payload read (10,000 tokens take about 10 MB).
@@ -194,10 +198,10 @@ impl Vault {
         };
         for t in all {
             let secret = if t.status != Status::Deleted && t.storage == Storage::Keychain {
-                let secret = self
-                    .secrets
-                    .get(&t.id)?
-                    .filter(|s| Fingerprint::of(s).matches(&t.fingerprint));
+                let secret = match self.secrets.get(&t.id)? {
+                    Some(s) if self.holds(&s, &t)? => Some(s),
+                    _ => None,
+                };
                 match &secret {
                     Some(_) => summary.secrets += 1,
                     None => summary.secrets_missing += 1,
@@ -264,8 +268,9 @@ impl Vault {
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
         let now = Utc::now();
-        let payload = payload::parse(&plaintext, now)?;
+        let mut payload = payload::parse(&plaintext, now)?;
         drop(plaintext);
+        self.localize_fingerprints(&mut payload)?;
         let local = self.merge_local(now)?;
         let rows = merge::classify(&payload, &local);
         Ok(MergePlan {
@@ -495,6 +500,40 @@ impl Vault {
         }
         progress(total, total);
         Ok(report)
+    }
+
+    /// Puts a file's fingerprints (plain SHA-256, the one form installs share) into the forms this
+    /// install stores: an added key's become keyed under this install's key, and each token learns
+    /// the other form its secret could be held under here, for duplicate detection. Needs the key
+    /// only when the file has added keys or this vault holds some.
+    fn localize_fingerprints(&self, payload: &mut payload::Payload) -> Result<()> {
+        let known = |t: &payload::IncomingToken| !t.token.fingerprint.is_empty();
+        let needed = payload
+            .tokens
+            .iter()
+            .any(|t| t.token.origin == Origin::Imported && known(t))
+            || payload.tokens.iter().any(known) && tokens::any_live_imported(&self.conn)?;
+        if !needed {
+            return Ok(());
+        }
+        let key = self.fingerprint_key_for_import()?;
+        let keyed = |plain: &str| key.rekey(plain).map(|f| f.to_string());
+        for t in &mut payload.tokens {
+            let plain = std::mem::take(&mut t.token.fingerprint);
+            match t.token.origin {
+                Origin::Generated => {
+                    t.other_form = keyed(&plain);
+                    t.token.fingerprint = plain;
+                }
+                Origin::Imported => {
+                    t.token.fingerprint = keyed(&plain).unwrap_or_default();
+                    t.other_form = Some(plain).filter(|p| !p.is_empty());
+                    t.token.previous_fingerprint =
+                        t.token.previous_fingerprint.as_deref().and_then(keyed);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Decrypts a vault file with the given key. Every failure is one of the vault-file errors.
