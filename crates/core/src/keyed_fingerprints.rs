@@ -17,7 +17,7 @@ use secrecy::SecretString;
 
 use crate::error::{Error, Result};
 use crate::fingerprint::{Fingerprint, FingerprintKey};
-use crate::model::{Origin, Token};
+use crate::model::{Origin, Status, Token};
 use crate::store::{self, history, meta, tokens};
 use crate::vault::{Vault, WriteLock};
 use crate::vault_file::{legacy_content_hash, portable_content_hash, FINGERPRINT_KEY_ACCOUNT};
@@ -84,7 +84,7 @@ impl Vault {
     /// missed: None when no live added key exists (then there is nothing to find, and the
     /// keychain is not asked).
     pub(crate) fn keyed_for_lookup(&self, secret: &SecretString) -> Result<Option<Fingerprint>> {
-        if !self.fingerprints_keyed()? || !tokens::any_live_imported(&self.conn)? {
+        if !self.fingerprints_keyed()? || !tokens::any_live_keyed(&self.conn)? {
             return Ok(None);
         }
         Ok(self.existing_fingerprint_key()?.map(|key| key.of(secret)))
@@ -133,24 +133,49 @@ impl Vault {
         Ok(Some(self.fingerprint_key.get_or_init(|| key)))
     }
 
-    /// The key, made now if the keychain has none. A key is never replaced while live added keys
-    /// hold fingerprints made with the old one: they would silently stop matching.
+    /// The key, made now if the keychain has none. If live added keys hold fingerprints made
+    /// with a key the keychain lost, they would silently stop matching: they are fingerprinted
+    /// again from the secrets the keychain holds for them (see [`Vault::refingerprint`]).
     fn fingerprint_key(&self, _lock: &WriteLock) -> Result<&FingerprintKey> {
         if let Some(key) = self.existing_fingerprint_key()? {
             return Ok(key);
         }
-        if self.fingerprints_keyed()? && tokens::any_live_imported(&self.conn)? {
-            return Err(Error::SecretMissing(format!(
-                "The keychain no longer holds this install's fingerprint key (service {}, account \
-                 '{FINGERPRINT_KEY_ACCOUNT}'), so the keys you added cannot be matched or checked. \
-                 Restore the keychain from a backup; nothing was changed",
-                self.identity().keychain_service
-            )));
-        }
+        let lost = self.fingerprints_keyed()? && tokens::any_live_keyed(&self.conn)?;
         let key = FingerprintKey::generate()?;
-        self.secrets
-            .set(FINGERPRINT_KEY_ACCOUNT, &key.to_stored())?;
+        if lost {
+            // Read every secret before anything changes, so an unreachable keychain changes nothing.
+            let rows = self.refingerprint(&key)?;
+            self.secrets
+                .set(FINGERPRINT_KEY_ACCOUNT, &key.to_stored())?;
+            let tx = store::write_tx(&self.conn)?;
+            for (id, fingerprint) in &rows {
+                tokens::set_fingerprints(&tx, id, fingerprint, None)?;
+                tokens::set_secret_missing(&tx, id, fingerprint.is_empty())?;
+            }
+            tx.commit()?;
+        } else {
+            self.secrets
+                .set(FINGERPRINT_KEY_ACCOUNT, &key.to_stored())?;
+        }
         Ok(self.fingerprint_key.get_or_init(|| key))
+    }
+
+    /// The new fingerprints of every live added key under `key`, from the secret the keychain
+    /// holds for it ('' when it holds none). Previous fingerprints cannot be made again: the grace
+    /// periods of added keys end.
+    fn refingerprint(&self, key: &FingerprintKey) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for t in tokens::all_imported(&self.conn, Utc::now())? {
+            if t.status == Status::Deleted || t.fingerprint.is_empty() {
+                continue;
+            }
+            let fingerprint = match self.secrets.get(&t.id)? {
+                Some(secret) => key.of(&secret).to_string(),
+                None => String::new(),
+            };
+            out.push((t.id, fingerprint));
+        }
+        Ok(out)
     }
 
     /// Rewrites every added key's row from plain to keyed fingerprints, in one transaction, once.
@@ -187,11 +212,15 @@ impl Vault {
             meta::set(&tx, FINGERPRINTS_META, KEYED)?;
         }
         tx.commit()?;
-        // Fold the write-ahead log into the database, so no page with the old values lingers.
+        self.conn.pragma_update(None, "secure_delete", false)?;
+        // Rebuild the file without its free pages (the old fingerprint index, dropped by
+        // migration 004, went there) and fold the write-ahead log in, so no page keeps an old
+        // value. Best effort: if another process is reading at this moment VACUUM gives up; the
+        // rows are keyed either way.
+        let _ = self.conn.execute_batch("VACUUM");
         let _ = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        self.conn.pragma_update(None, "secure_delete", false)?;
         Ok(())
     }
 }

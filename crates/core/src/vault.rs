@@ -847,10 +847,12 @@ impl Vault {
     ) -> Result<()> {
         for fingerprint in forms {
             match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
-                Some(t) if Some(t.id.as_str()) != except => return Err(Error::Duplicate(format!(
+                Some(t) if Some(t.id.as_str()) != except => {
+                    return Err(Error::Duplicate(format!(
                     "This key is already stored as '{}'; use that token instead of adding it twice",
                     t.name
-                ))),
+                )))
+                }
                 _ => {}
             }
         }

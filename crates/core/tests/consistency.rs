@@ -17,7 +17,10 @@ fn failed_sqlite_step_after_keychain_write_leaves_nothing() {
     assert_eq!(err.kind(), "storage");
     let err = m.vault.generate(gen_req("doomed too", true)).unwrap_err();
     assert_eq!(err.kind(), "storage");
-    assert!(token_accounts(&m.secrets).is_empty(), "keychain write undone");
+    assert!(
+        token_accounts(&m.secrets).is_empty(),
+        "keychain write undone"
+    );
     assert_eq!(snapshot(&m.vault), before);
     // And the next open has nothing to reconcile.
     heal_token_writes(m.dir.path());

@@ -233,11 +233,13 @@ pub(crate) fn active_names_for_service(
     Ok(names)
 }
 
-/// Whether any live token is a key the user added (origin `imported`).
-pub(crate) fn any_live_imported(conn: &Connection) -> Result<bool> {
+/// Whether any live key the user added (origin `imported`) has a fingerprint (one that arrived
+/// in a vault file without its secret has none).
+pub(crate) fn any_live_keyed(conn: &Connection) -> Result<bool> {
     Ok(conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM tokens WHERE origin = 'imported' AND status != 'deleted')",
+            "SELECT EXISTS (SELECT 1 FROM tokens WHERE origin = 'imported' \
+             AND status != 'deleted' AND fingerprint != '')",
         )?
         .query_row([], |r| r.get(0))?)
 }

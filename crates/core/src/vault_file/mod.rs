@@ -512,7 +512,7 @@ impl Vault {
             .tokens
             .iter()
             .any(|t| t.token.origin == Origin::Imported && known(t))
-            || payload.tokens.iter().any(known) && tokens::any_live_imported(&self.conn)?;
+            || payload.tokens.iter().any(known) && tokens::any_live_keyed(&self.conn)?;
         if !needed {
             return Ok(());
         }
