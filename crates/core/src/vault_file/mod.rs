@@ -7,6 +7,8 @@
 //! one SQLite transaction stores every row, event and shared version. If that transaction fails the
 //! keychain writes are undone; if the process dies, reconciliation at the next open undoes them.
 
+#[cfg(test)]
+mod cctv;
 mod merge;
 mod payload;
 
@@ -553,7 +555,7 @@ impl Vault {
                             age::DecryptError::DecryptionFailed
                             | age::DecryptError::KeyDecryptionFailed
                             | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
-                            other => decrypt_error(other),
+                            other => decrypt_error(other, file),
                         })
                 }
                 (true, _) => return Err(Error::PassphraseRequired(
@@ -604,7 +606,7 @@ impl Vault {
                              Nothing was changed"
                         ))
                             }
-                            other => decrypt_error(other),
+                            other => decrypt_error(other, file),
                         })
                 }
             };
@@ -643,8 +645,9 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
                 .into()
         }));
     }
-    let armored = age::armor::ArmoredReader::new(file);
-    age::Decryptor::new_buffered(BufReader::new(armored)).map_err(decrypt_error)
+    // Whitespace before an armored file is allowed (age's testkit: armor_whitespace_outside).
+    let armored = age::armor::ArmoredReader::new(start);
+    age::Decryptor::new_buffered(BufReader::new(armored)).map_err(|e| decrypt_error(e, start))
 }
 
 fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
@@ -653,13 +656,19 @@ fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
 }
 
 /// age's errors, in our words. Anything structural is "damaged", never which byte.
-fn decrypt_error(e: age::DecryptError) -> Error {
+///
+/// age answers `UnknownFormat` for any header it cannot parse as version 1, including a version 1
+/// header that is merely damaged; only a first line naming another version
+/// (`age-encryption.org/v2`, ...) is a newer format.
+fn decrypt_error(e: age::DecryptError, file: &[u8]) -> Error {
     match e {
-        age::DecryptError::UnknownFormat => Error::UnsupportedVaultVersion(
-            "This file uses a newer version of the age encryption format than this Tokenkeeper \
-             reads. Upgrade Tokenkeeper to import it; nothing was changed"
-                .into(),
-        ),
+        age::DecryptError::UnknownFormat if names_a_newer_age_version(file) => {
+            Error::UnsupportedVaultVersion(
+                "This file uses a newer version of the age encryption format than this \
+                 Tokenkeeper reads. Upgrade Tokenkeeper to import it; nothing was changed"
+                    .into(),
+            )
+        }
         age::DecryptError::ExcessiveWork { required, .. } => Error::InvalidVaultFile(format!(
             "This vault file's passphrase protection asks for more work (scrypt 2^{required}) \
              than Tokenkeeper allows (2^{MAX_SCRYPT_LOG_N}, about 1 GiB of memory). Ask for a \
@@ -667,6 +676,28 @@ fn decrypt_error(e: age::DecryptError) -> Error {
         )),
         _ => Error::VaultFileDamaged,
     }
+}
+
+/// Whether the age header's first line (read through the armor, if any) is
+/// `age-encryption.org/vN` or `.../vN.M` for a version other than 1.
+fn names_a_newer_age_version(file: &[u8]) -> bool {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    let mut reader = BufReader::new(age::armor::ArmoredReader::new(file)).take(256);
+    if reader.read_until(b'\n', &mut line).is_err() || line.pop() != Some(b'\n') {
+        return false;
+    }
+    let Some(version) = line.strip_prefix(AGE_MAGIC) else {
+        return false;
+    };
+    let Some(number) = version.strip_prefix(b"v") else {
+        return false;
+    };
+    let well_formed = !number.is_empty()
+        && number
+            .split(|b| *b == b'.')
+            .all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit));
+    well_formed && version != b"v1"
 }
 
 fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {
