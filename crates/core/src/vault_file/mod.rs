@@ -266,7 +266,8 @@ impl Vault {
         })
     }
 
-    /// Opens a vault file and works out what importing it would do. Changes nothing.
+    /// Opens a vault file and works out what importing it would do. Changes no token; the first
+    /// file that holds added keys may make this install's fingerprint key (keyed_fingerprints.rs).
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
         let now = Utc::now();
