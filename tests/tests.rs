@@ -16,6 +16,8 @@ mod manage;
 mod lifecycle;
 // Settings: validation, saving, and their effect on the dashboard and new tokens.
 mod settings;
+// The clipboard: a copy is cleared when the app quits early; the page has no clipboard permission.
+mod clipboard;
 // The team vault file: the Export and Import dialogs.
 mod vault_file;
 // HTML and script in names, descriptions and service fields render as text; far-future expiry.

@@ -427,3 +427,223 @@ pub async fn wait_clipboard(limit: Duration, ok: impl Fn(&str) -> bool) -> Strin
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Puts text on the X clipboard as another program would (xclip keeps serving it).
+pub fn set_clipboard(text: &str) {
+    use std::io::Write;
+    let mut xclip = Command::new("xclip")
+        .args(["-selection", "clipboard"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("xclip is needed to write the clipboard (scripts/setup installs it)");
+    xclip
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    xclip.wait().unwrap();
+}
+
+/// A stand-in for the desktop's clipboard manager (freedesktop ClipboardManager spec): it owns
+/// the `CLIPBOARD_MANAGER` selection, and when an app that quits asks it to `SAVE_TARGETS`, it
+/// copies the app's clipboard text and serves it from then on, as GNOME's or KDE's would. Stops
+/// (and gives the clipboard up) when dropped.
+pub struct ClipboardManager {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ClipboardManager {
+    pub fn start() -> ClipboardManager {
+        use std::sync::atomic::AtomicBool;
+        use std::sync::Arc;
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn({
+            let stop = stop.clone();
+            move || x11::run_clipboard_manager(&stop, ready_tx)
+        });
+        ready_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the stand-in clipboard manager started");
+        ClipboardManager {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ClipboardManager {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Asks the top-level window titled `title` to close, as a window manager does when the user
+/// clicks its close button (a `WM_DELETE_WINDOW` message). Whether such a window was found.
+pub fn request_window_close(title: &str) -> bool {
+    x11::request_close(title)
+}
+
+mod x11 {
+    //! The X11 side of [`super::ClipboardManager`] and [`super::request_window_close`], over
+    //! x11rb's pure-Rust connection.
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{
+        Atom, AtomEnum, ClientMessageEvent, ConnectionExt as _, CreateWindowAux, EventMask,
+        PropMode, SelectionNotifyEvent, SelectionRequestEvent, WindowClass, SELECTION_NOTIFY_EVENT,
+    };
+    use x11rb::protocol::Event;
+    use x11rb::wrapper::ConnectionExt as _;
+    use x11rb::{COPY_DEPTH_FROM_PARENT, CURRENT_TIME, NONE};
+
+    pub fn run_clipboard_manager(stop: &AtomicBool, ready: std::sync::mpsc::Sender<()>) {
+        let (conn, screen) = x11rb::connect(None).expect("connect to the X display");
+        let root = conn.setup().roots[screen].root;
+        let win = conn.generate_id().unwrap();
+        conn.create_window(
+            COPY_DEPTH_FROM_PARENT,
+            win,
+            root,
+            0,
+            0,
+            1,
+            1,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &CreateWindowAux::new(),
+        )
+        .unwrap();
+        let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+        let clipboard = atom(b"CLIPBOARD");
+        let manager = atom(b"CLIPBOARD_MANAGER");
+        let save_targets = atom(b"SAVE_TARGETS");
+        let targets = atom(b"TARGETS");
+        let utf8 = atom(b"UTF8_STRING");
+        let saved_prop = atom(b"TOKENKEEPER_TEST_SAVED");
+        conn.set_selection_owner(win, manager, CURRENT_TIME)
+            .unwrap();
+        conn.flush().unwrap();
+        let _ = ready.send(());
+
+        let mut saved: Option<Vec<u8>> = None;
+        let mut pending: Option<SelectionRequestEvent> = None;
+        let notify = |req: &SelectionRequestEvent, property: Atom| {
+            let event = SelectionNotifyEvent {
+                response_type: SELECTION_NOTIFY_EVENT,
+                sequence: 0,
+                time: req.time,
+                requestor: req.requestor,
+                selection: req.selection,
+                target: req.target,
+                property,
+            };
+            let _ = conn.send_event(false, req.requestor, EventMask::NO_EVENT, event);
+            let _ = conn.flush();
+        };
+        while !stop.load(Ordering::SeqCst) {
+            let Some(event) = conn.poll_for_event().unwrap() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            match event {
+                Event::SelectionRequest(req)
+                    if req.selection == manager && req.target == save_targets =>
+                {
+                    // Fetch the quitting app's clipboard text while it still serves it.
+                    conn.convert_selection(win, clipboard, utf8, saved_prop, req.time)
+                        .unwrap();
+                    conn.flush().unwrap();
+                    pending = Some(req);
+                }
+                Event::SelectionRequest(req) if req.selection == clipboard => {
+                    let property = match &saved {
+                        Some(text) if req.target == utf8 => {
+                            conn.change_property8(
+                                PropMode::REPLACE,
+                                req.requestor,
+                                req.property,
+                                utf8,
+                                text,
+                            )
+                            .unwrap();
+                            req.property
+                        }
+                        Some(_) if req.target == targets => {
+                            conn.change_property32(
+                                PropMode::REPLACE,
+                                req.requestor,
+                                req.property,
+                                AtomEnum::ATOM,
+                                &[targets, utf8],
+                            )
+                            .unwrap();
+                            req.property
+                        }
+                        _ => NONE,
+                    };
+                    notify(&req, property);
+                }
+                Event::SelectionRequest(req) => notify(&req, NONE),
+                Event::SelectionNotify(n) if n.selection == clipboard => {
+                    if n.property != NONE {
+                        let text = conn
+                            .get_property(true, win, saved_prop, AtomEnum::ANY, 0, u32::MAX / 4)
+                            .unwrap()
+                            .reply()
+                            .unwrap()
+                            .value;
+                        saved = Some(text);
+                        conn.set_selection_owner(win, clipboard, CURRENT_TIME)
+                            .unwrap();
+                    }
+                    if let Some(req) = pending.take() {
+                        notify(&req, req.property);
+                    }
+                }
+                Event::SelectionClear(c) if c.selection == clipboard => saved = None,
+                _ => {}
+            }
+        }
+    }
+
+    pub fn request_close(title: &str) -> bool {
+        let (conn, screen) = x11rb::connect(None).expect("connect to the X display");
+        let root = conn.setup().roots[screen].root;
+        let atom = |name: &[u8]| conn.intern_atom(false, name).unwrap().reply().unwrap().atom;
+        let (net_wm_name, utf8) = (atom(b"_NET_WM_NAME"), atom(b"UTF8_STRING"));
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let name_of = |w, property, kind| {
+            conn.get_property(false, w, property, kind, 0, 1024)
+                .ok()
+                .and_then(|c| c.reply().ok())
+                .map(|r| r.value)
+                .unwrap_or_default()
+        };
+        let windows = conn.query_tree(root).unwrap().reply().unwrap().children;
+        let mut found = false;
+        for w in windows {
+            let named = name_of(w, net_wm_name, utf8) == title.as_bytes()
+                || name_of(w, AtomEnum::WM_NAME.into(), AtomEnum::STRING.into())
+                    == title.as_bytes();
+            if named {
+                let event =
+                    ClientMessageEvent::new(32, w, protocols, [delete, CURRENT_TIME, 0, 0, 0]);
+                conn.send_event(false, w, EventMask::NO_EVENT, event)
+                    .unwrap();
+                found = true;
+            }
+        }
+        conn.flush().unwrap();
+        found
+    }
+}

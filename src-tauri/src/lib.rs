@@ -7,7 +7,9 @@ mod state;
 
 pub use error::AppError;
 
-/// Builds and runs the desktop app until its last window closes.
+/// Builds and runs the desktop app until its last window closes. On the way out it clears the
+/// clipboard of a secret it copied that is still there (before the clipboard plugin hands the
+/// clipboard to the desktop's clipboard manager, which would keep it).
 ///
 /// # Panics
 ///
@@ -16,6 +18,7 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state::AppState::default())
+        .manage(clipboard::LastCopy::default())
         .invoke_handler(tauri::generate_handler![
             commands::tokens::dashboard,
             commands::tokens::generate_token,
@@ -41,6 +44,11 @@ pub fn run() {
             commands::vault_file::apply_import,
             commands::vault_file::cancel_import,
         ])
-        .run(tauri::generate_context!())
-        .expect("Tokenkeeper could not start its window");
+        .build(tauri::generate_context!())
+        .expect("Tokenkeeper could not start its window")
+        .run(|app, event| {
+            if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
+                clipboard::clear_on_quit(app);
+            }
+        });
 }

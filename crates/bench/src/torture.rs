@@ -17,8 +17,9 @@ use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokenkeeper_core::{
-    Fingerprint, GenerateRequest, ImportRequest, KeychainStore, ListQuery, Origin, RotateRequest,
-    SecretStore, Status, Storage, Token, TokenEdit, TokenState, Vault, VerifyStatus, DB_FILE,
+    GenerateRequest, ImportRequest, KeychainStore, ListQuery, Origin, RotateRequest, SecretStore,
+    Status, Storage, Token, TokenEdit, TokenState, Vault, VerifyStatus, DB_FILE,
+    FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -709,7 +710,7 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
         } else if recent {
             report.keychain_secrets_checked += 1;
             match store.get(&t.id) {
-                Ok(Some(s)) if Fingerprint::of(&s).matches(&t.fingerprint) => {}
+                Ok(Some(s)) if vault.secret_matches(t, &s)? => {}
                 Ok(Some(_)) => {
                     report.missing_secrets += 1;
                     report.violations.push(format!(
@@ -728,7 +729,11 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
             }
         }
     }
-    let accounts = keychain_accounts(&service)?;
+    // The install's own keys (age identity, fingerprint key) sit beside the tokens' secrets.
+    let accounts: Vec<String> = keychain_accounts(&service)?
+        .into_iter()
+        .filter(|a| a != IDENTITY_ACCOUNT && a != FINGERPRINT_KEY_ACCOUNT)
+        .collect();
     report.keychain_items = accounts.len();
     for account in &accounts {
         if !live_keychain.contains(account) {

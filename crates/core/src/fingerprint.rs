@@ -1,23 +1,26 @@
-//! How a secret is identified without keeping it: its SHA-256 fingerprint and a short display hint.
+//! How a secret is identified without keeping it: its fingerprint and a short display hint.
+//!
+//! Two kinds of fingerprint: generated tokens keep the plain SHA-256 of the secret (they carry
+//! about 190 random bits, and verification by a service needs a hash anyone can recompute); keys
+//! the user adds are fingerprinted with HMAC-SHA256 under a per-install [`FingerprintKey`] kept
+//! in the keychain, over their SHA-256, so a database leaked without the keychain cannot confirm a
+//! guessed low-entropy key offline.
 
+use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
-/// SHA-256 hex of a secret. Serves verification and duplicate detection.
+/// The fingerprint of a secret as stored: SHA-256 hex for generated tokens, keyed (see
+/// [`FingerprintKey`]) for keys the user adds. Serves verification and duplicate detection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Fingerprint(String);
 
 impl Fingerprint {
-    /// Hashes a secret.
+    /// The plain SHA-256 of a secret (generated tokens, and what a vault file carries).
     pub fn of(secret: &SecretString) -> Self {
-        let digest = Sha256::digest(secret.expose_secret().as_bytes());
-        let mut hex = String::with_capacity(64);
-        for b in digest {
-            use std::fmt::Write;
-            let _ = write!(hex, "{b:02x}");
-        }
-        Fingerprint(hex)
+        Fingerprint(hex(&Sha256::digest(secret.expose_secret().as_bytes())))
     }
 
     /// Wraps a stored fingerprint.
@@ -33,6 +36,87 @@ impl Fingerprint {
     pub fn matches(&self, other: &str) -> bool {
         self.0.len() == other.len() && bool::from(self.0.as_bytes().ct_eq(other.as_bytes()))
     }
+}
+
+/// This install's key for the fingerprints of added keys: 32 random bytes, kept in the keychain
+/// (account `fingerprint-key`), never in SQLite. The keyed fingerprint of a secret is
+/// `HMAC-SHA256(key, SHA-256(secret))` in hex, so a plain fingerprint (from a vault file, or a
+/// row written before keyed fingerprints) turns into the keyed one without the secret.
+pub(crate) struct FingerprintKey(Zeroizing<[u8; 32]>);
+
+impl FingerprintKey {
+    /// A new random key from the OS CSPRNG.
+    pub(crate) fn generate() -> crate::Result<Self> {
+        use rand::TryRngCore;
+        let mut key = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng
+            .try_fill_bytes(key.as_mut_slice())
+            .map_err(|e| {
+                crate::Error::Storage(format!(
+                    "the operating system's random generator failed ({e}); try again"
+                ))
+            })?;
+        Ok(FingerprintKey(key))
+    }
+
+    /// Reads the key as the keychain holds it: 64 hex digits.
+    pub(crate) fn from_stored(stored: &SecretString) -> Option<Self> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        decode_hex(stored.expose_secret().trim(), key.as_mut_slice())?;
+        Some(FingerprintKey(key))
+    }
+
+    /// The key as the keychain keeps it: 64 hex digits.
+    pub(crate) fn to_stored(&self) -> SecretString {
+        SecretString::from(hex(self.0.as_slice()))
+    }
+
+    /// The keyed fingerprint of a secret.
+    pub(crate) fn of(&self, secret: &SecretString) -> Fingerprint {
+        self.of_digest(&Sha256::digest(secret.expose_secret().as_bytes()))
+    }
+
+    /// The keyed form of a plain fingerprint (SHA-256 hex), or None if it is not 64 hex digits.
+    pub(crate) fn rekey(&self, plain: &str) -> Option<Fingerprint> {
+        let mut digest = [0u8; 32];
+        decode_hex(plain, &mut digest)?;
+        Some(self.of_digest(&digest))
+    }
+
+    fn of_digest(&self, digest: &[u8]) -> Fingerprint {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes a key of any length");
+        mac.update(digest);
+        Fingerprint(hex(&mac.finalize().into_bytes()))
+    }
+}
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FingerprintKey([REDACTED])")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        use std::fmt::Write;
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Decodes exactly `out.len()` bytes of lowercase or uppercase hex; None for anything else.
+fn decode_hex(s: &str, out: &mut [u8]) -> Option<()> {
+    let b = s.as_bytes();
+    if b.len() != out.len() * 2 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(())
 }
 
 impl std::fmt::Display for Fingerprint {
@@ -95,6 +179,32 @@ mod tests {
     fn short_secrets_show_less() {
         assert_eq!(hint_for(&s("abcdefghij")), "…ij");
         assert_eq!(hint_for(&s("abc")), "…");
+    }
+
+    #[test]
+    fn keyed_fingerprint_is_hmac_of_the_sha256_and_rekeys_a_plain_one() {
+        let key = FingerprintKey::from_stored(&s(&"0b".repeat(32))).unwrap();
+        let plain = Fingerprint::of(&s("abc"));
+        let keyed = key.of(&s("abc"));
+        // HMAC-SHA256(key = 0x0b * 32, message = the 32 bytes of SHA-256("abc")), computed
+        // independently: `printf abc | sha256sum | cut -c1-64 | xxd -r -p |
+        // openssl dgst -sha256 -mac HMAC -macopt hexkey:0b0b...0b`.
+        assert_eq!(
+            keyed.as_str(),
+            "1e18c60af672a9a88fc69f853427d3283774b9f9672a5f83833ea5a463a47ccf"
+        );
+        assert_ne!(keyed, plain);
+        assert_eq!(key.rekey(plain.as_str()), Some(keyed.clone()));
+        assert_eq!(key.rekey("not hex"), None);
+        let other = FingerprintKey::generate().unwrap();
+        assert_ne!(other.of(&s("abc")), keyed);
+        assert_eq!(
+            FingerprintKey::from_stored(&key.to_stored())
+                .unwrap()
+                .of(&s("abc")),
+            keyed
+        );
+        assert!(!format!("{key:?}").contains("0b0b"));
     }
 
     #[test]

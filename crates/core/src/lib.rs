@@ -5,6 +5,7 @@
 
 mod error;
 mod fingerprint;
+mod keyed_fingerprints;
 mod model;
 mod passphrase;
 pub mod secret_store;
@@ -29,7 +30,7 @@ pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, 
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, ExportSummary, ExportTarget, FileProtection,
     ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution, VaultFileSource,
-    IDENTITY_ACCOUNT,
+    FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
 };
 
 /// Re-exported so callers build and read secrets with the same types the core uses.

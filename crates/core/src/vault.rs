@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fingerprint::{hint_for, Fingerprint};
+use crate::fingerprint::{hint_for, Fingerprint, FingerprintKey};
 use crate::model::*;
 use crate::secret_store::{KeychainStore, SecretStore};
 use crate::store::services::OnConflict;
@@ -82,6 +82,8 @@ pub struct Vault {
     dir: PathBuf,
     vault_id: String,
     last_reconcile: ReconcileReport,
+    /// The key of added keys' fingerprints, read from the keychain on first need.
+    pub(crate) fingerprint_key: std::sync::OnceLock<FingerprintKey>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -119,15 +121,25 @@ impl Vault {
             dir: dir.to_path_buf(),
             vault_id,
             last_reconcile: ReconcileReport::default(),
+            fingerprint_key: std::sync::OnceLock::new(),
+        };
+        // Both wait for a reachable keychain: what could not be done now is done at a later open.
+        let deferred = |why: String| ReconcileReport {
+            deferred: Some(why),
+            ..Default::default()
         };
         vault.last_reconcile = match vault.reconcile() {
             Ok(report) => report,
-            Err(Error::KeychainUnavailable(why)) => ReconcileReport {
-                deferred: Some(why),
-                ..Default::default()
-            },
+            Err(Error::KeychainUnavailable(why)) => deferred(why),
             Err(e) => return Err(e),
         };
+        if vault.last_reconcile.deferred.is_none() {
+            match vault.upgrade_fingerprints() {
+                Ok(()) => {}
+                Err(Error::KeychainUnavailable(why)) => vault.last_reconcile = deferred(why),
+                Err(e) => return Err(e),
+            }
+        }
         Ok(vault)
     }
 
@@ -207,16 +219,17 @@ impl Vault {
         for (account, token_id) in pending {
             let row = tokens::by_id(&self.conn, &token_id, now)?
                 .filter(|t| t.status != Status::Deleted && t.storage == Storage::Keychain);
-            let holds = |secret: &Option<SecretString>, t: &Token| {
-                secret
-                    .as_ref()
-                    .is_some_and(|s| Fingerprint::of(s).matches(&t.fingerprint))
+            let holds = |secret: &Option<SecretString>, t: &Token| -> Result<bool> {
+                match secret {
+                    Some(s) => self.holds(s, t),
+                    None => Ok(false),
+                }
             };
             if account.ends_with(PREVIOUS_SUFFIX) {
                 if let Some(t) = &row {
                     let main = self.secrets.get(&token_id)?;
                     let previous = self.secrets.get(&account)?;
-                    if !holds(&main, t) && holds(&previous, t) {
+                    if !holds(&main, t)? && holds(&previous, t)? {
                         let previous = previous.expect("holds() saw a secret");
                         self.secrets.set(&token_id, &previous)?;
                         report.repaired += 1;
@@ -232,7 +245,7 @@ impl Vault {
                             report.orphans_removed += 1;
                         }
                     }
-                    Some(t) if holds(&secret, t) => {
+                    Some(t) if holds(&secret, t)? => {
                         if t.secret_missing {
                             tokens::set_secret_missing(&self.conn, &t.id, false)?;
                         }
@@ -323,8 +336,8 @@ impl Vault {
         let _lock = self.write_lock()?;
         let draft = self.check_draft(&req.draft(), now)?;
         let secret = validate::imported_secret(&req.secret)?;
-        let fingerprint = Fingerprint::of(&secret);
-        self.ensure_secret_new(&fingerprint, None, now)?;
+        let fingerprint = self.fingerprint_for(Origin::Imported, &secret, &_lock)?;
+        self.ensure_secret_new(&self.stored_forms(&secret)?, None, now)?;
         self.record_new(NewToken {
             draft,
             origin: Origin::Imported,
@@ -389,8 +402,11 @@ impl Vault {
                 token.name
             )));
         }
-        let secret = self.secrets.get(&token.id)?;
-        let Some(secret) = secret.filter(|s| Fingerprint::of(s).matches(&token.fingerprint)) else {
+        let secret = match self.secrets.get(&token.id)? {
+            Some(s) if self.holds(&s, &token)? => Some(s),
+            _ => None,
+        };
+        let Some(secret) = secret else {
             tokens::set_secret_missing(&self.conn, &token.id, true)?;
             return Err(Error::SecretMissing(format!(
                 "The keychain ({}) has no secret for '{}' matching what Tokenkeeper recorded. \
@@ -554,7 +570,7 @@ impl Vault {
                 )))
             }
         };
-        let fingerprint = Fingerprint::of(&secret);
+        let fingerprint = self.fingerprint_for(token.origin, &secret, &_lock)?;
         if fingerprint.matches(&token.fingerprint) {
             return Err(Error::invalid(format!(
                 "The new value is the same as the current one for '{}'; paste the new key the \
@@ -562,7 +578,7 @@ impl Vault {
                 token.name
             )));
         }
-        self.ensure_secret_new(&fingerprint, Some(&token.id), now)?;
+        self.ensure_secret_new(&self.stored_forms(&secret)?, Some(&token.id), now)?;
 
         let old_fingerprint = std::mem::replace(&mut token.fingerprint, fingerprint.to_string());
         match req.grace.duration() {
@@ -673,10 +689,16 @@ impl Vault {
     pub fn verify(&mut self, presented: &SecretString) -> Result<Verification> {
         let now = Utc::now();
         let presented = validate::presented(presented)?;
-        let fingerprint = Fingerprint::of(&presented);
-        let Some((token, via_grace_period)) =
-            tokens::for_verification(&self.conn, fingerprint.as_str(), now)?
-        else {
+        // Generated tokens (plain SHA-256) first: the hot path never asks the keychain. Keys the
+        // user added are found by their keyed fingerprint, with the key from the keychain.
+        let mut found =
+            tokens::for_verification(&self.conn, Fingerprint::of(&presented).as_str(), now)?;
+        if found.is_none() {
+            if let Some(keyed) = self.keyed_for_lookup(&presented)? {
+                found = tokens::for_verification(&self.conn, keyed.as_str(), now)?;
+            }
+        }
+        let Some((token, via_grace_period)) = found else {
             return Ok(Verification {
                 status: VerifyStatus::Unknown,
                 token_id: None,
@@ -836,19 +858,26 @@ impl Vault {
         }
     }
 
+    /// Refuses a secret another live token holds, in any of the forms it could be stored under
+    /// ([`Vault::stored_forms`]).
     fn ensure_secret_new(
         &self,
-        fingerprint: &Fingerprint,
+        forms: &[Fingerprint],
         except: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
-            Some(t) if Some(t.id.as_str()) != except => Err(Error::Duplicate(format!(
-                "This key is already stored as '{}'; use that token instead of adding it twice",
-                t.name
-            ))),
-            _ => Ok(()),
+        for fingerprint in forms {
+            match tokens::live_by_fingerprint(&self.conn, fingerprint.as_str(), now)? {
+                Some(t) if Some(t.id.as_str()) != except => {
+                    return Err(Error::Duplicate(format!(
+                    "This key is already stored as '{}'; use that token instead of adding it twice",
+                    t.name
+                )))
+                }
+                _ => {}
+            }
         }
+        Ok(())
     }
 
     /// The named service, or for an unknown name a new one with a Bearer header. Writes nothing:

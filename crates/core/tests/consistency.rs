@@ -17,7 +17,10 @@ fn failed_sqlite_step_after_keychain_write_leaves_nothing() {
     assert_eq!(err.kind(), "storage");
     let err = m.vault.generate(gen_req("doomed too", true)).unwrap_err();
     assert_eq!(err.kind(), "storage");
-    assert!(m.secrets.accounts().is_empty(), "keychain write undone");
+    assert!(
+        token_accounts(&m.secrets).is_empty(),
+        "keychain write undone"
+    );
     assert_eq!(snapshot(&m.vault), before);
     // And the next open has nothing to reconcile.
     heal_token_writes(m.dir.path());
@@ -53,7 +56,7 @@ fn failed_rotation_keeps_the_old_secret() {
         "key-old-0123456789abcdef"
     );
     assert_eq!(
-        m.secrets.accounts().len(),
+        token_accounts(&m.secrets).len(),
         1,
         "no stray copy of the old value"
     );
@@ -83,7 +86,7 @@ fn crash_after_keychain_write_is_cleaned_at_open() {
     drop(m.vault);
     let v = open_mem(m.dir.path(), &m.secrets);
     assert_eq!(v.last_reconcile().orphans_removed, 1);
-    assert!(m.secrets.accounts().is_empty());
+    assert!(token_accounts(&m.secrets).is_empty());
     drop(v);
     let v = open_mem(m.dir.path(), &m.secrets);
     assert_eq!(
@@ -123,7 +126,7 @@ fn crash_mid_rotation_restores_the_old_secret() {
         v.reveal("svc", Access::Revealed).unwrap().expose_secret(),
         "key-old-0123456789abcdef"
     );
-    assert_eq!(m.secrets.accounts(), vec![t.id.clone()]);
+    assert_eq!(token_accounts(&m.secrets), vec![t.id.clone()]);
 }
 
 #[test]
@@ -148,7 +151,7 @@ fn crash_after_tombstone_removes_the_secret_at_open() {
     drop(m.vault);
     let v = open_mem(m.dir.path(), &m.secrets);
     assert_eq!(v.last_reconcile().orphans_removed, 1);
-    assert!(m.secrets.accounts().is_empty());
+    assert!(token_accounts(&m.secrets).is_empty());
 }
 
 #[test]

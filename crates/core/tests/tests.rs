@@ -21,6 +21,9 @@ mod concurrency;
 mod at_rest;
 // The real OS keychain through Secret Service.
 mod keychain;
+// Keyed fingerprints of added keys: nothing to confirm a guess in a leaked database, the move of
+// an old database, duplicates still found within and across installs.
+mod keyed_fingerprints;
 // The team vault file: export, preview, apply, conflicts, tombstones, committed vectors.
 mod vault_file;
 // Bad vault files on the real keychain: own messages, nothing changed, hundreds of mutations.

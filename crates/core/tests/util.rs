@@ -106,7 +106,8 @@ pub fn secret_tool_lookup(service: &str, account: &str) -> Option<String> {
     (out.status.success() && !out.stdout.is_empty()).then(|| String::from_utf8(out.stdout).unwrap())
 }
 
-/// Every item the real Secret Service holds under a keychain service name.
+/// How many tokens' secrets the real Secret Service holds under a keychain service name: every
+/// item but the install's own keys (its age identity and fingerprint key).
 pub fn secret_tool_count(service: &str) -> usize {
     let out = Command::new("secret-tool")
         .args(["search", "--all", "service", service])
@@ -114,7 +115,20 @@ pub fn secret_tool_count(service: &str) -> usize {
         .expect("secret-tool runs (package libsecret-tools)");
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    text.lines().filter(|l| l.starts_with("[/")).count()
+    text.lines()
+        .filter_map(|l| l.strip_prefix("attribute.username = "))
+        .filter(|a| ![IDENTITY_ACCOUNT, FINGERPRINT_KEY_ACCOUNT].contains(a))
+        .count()
+}
+
+/// The accounts of an in-memory store that hold tokens' secrets: all but the install's own keys
+/// (its age identity and fingerprint key, made on first need and kept).
+pub fn token_accounts(secrets: &MemoryStore) -> Vec<String> {
+    secrets
+        .accounts()
+        .into_iter()
+        .filter(|a| a != IDENTITY_ACCOUNT && a != FINGERPRINT_KEY_ACCOUNT)
+        .collect()
 }
 
 /// The bytes of the vault's SQLite files (database and write-ahead log): to prove a refused

@@ -54,8 +54,31 @@ fn each_kind_of_bad_file_has_its_own_message_and_changes_nothing() {
     let last = flipped.len() - 20;
     flipped[last] ^= 0x01;
 
+    // The header edited as a text editor would: a recipient line broken, or the version line
+    // naming a newer age format.
+    let header_end = good.windows(4).position(|w| w == b"\n---").unwrap();
+    let header = String::from_utf8(good[..header_end].to_vec()).unwrap();
+    let with_header = |h: String| [h.as_bytes(), &good[header_end..]].concat();
+    let damaged_header = with_header(header.replacen("-> X25519 ", "-> X25519  ", 1));
+    let newer_age =
+        with_header(header.replacen("age-encryption.org/v1", "age-encryption.org/v2", 1));
+
     let own = || ImportKey::OwnIdentity;
     let cases: Vec<(&str, Vec<u8>, ImportKey, &str, &str)> = vec![
+        (
+            "damaged header",
+            damaged_header,
+            own(),
+            "vault_file_damaged",
+            "damaged",
+        ),
+        (
+            "newer age format",
+            newer_age,
+            own(),
+            "unsupported_vault_version",
+            "newer version of the age encryption format",
+        ),
         (
             "not age",
             b"just some text\n".to_vec(),

@@ -40,3 +40,21 @@ pub(crate) fn add(conn: &Connection, token_id: &str, hashes: &[&str]) -> Result<
     .execute(rusqlite::params![token_id, KEPT_VERSIONS as i64])?;
     Ok(())
 }
+
+/// A token's shared versions, oldest first.
+pub(crate) fn of(conn: &Connection, token_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT content_hash FROM token_history WHERE token_id = ?1 ORDER BY rowid",
+    )?;
+    let rows = stmt
+        .query_map([token_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(rows)
+}
+
+/// Forgets every shared version of a token.
+pub(crate) fn clear(conn: &Connection, token_id: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM token_history WHERE token_id = ?1")?
+        .execute([token_id])?;
+    Ok(())
+}

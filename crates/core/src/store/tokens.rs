@@ -200,7 +200,7 @@ pub(crate) fn live_by_fingerprint(
     fingerprint: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Token>> {
-    let condition = "fingerprint = ?1 AND status != 'deleted'";
+    let condition = "fingerprint = ?1 AND status != 'deleted' AND fingerprint != ''";
     one(conn, condition, [fingerprint], now)
 }
 
@@ -257,7 +257,7 @@ pub(crate) fn for_verification(
     };
     let current = conn
         .prepare_cached(&format!(
-            "{SELECT} fingerprint = ?1 AND status != 'deleted'"
+            "{SELECT} fingerprint = ?1 AND status != 'deleted' AND fingerprint != ''"
         ))?
         .query_row([fingerprint], read)
         .optional()?;
@@ -292,6 +292,43 @@ pub(crate) fn active_names_for_service(
         )?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(names)
+}
+
+/// Whether any live key the user added (origin `imported`) has a fingerprint (one that arrived
+/// in a vault file without its secret has none).
+pub(crate) fn any_live_keyed(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM tokens WHERE origin = 'imported' \
+             AND status != 'deleted' AND fingerprint != '')",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Every added key (origin `imported`, tombstones too), for the one-time move to keyed
+/// fingerprints.
+pub(crate) fn all_imported(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Token>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM tokens WHERE origin = 'imported' ORDER BY id"
+    ))?;
+    let rows = stmt
+        .query_map([], |r| from_row(r, now))?
+        .collect::<rusqlite::Result<Vec<Token>>>()?;
+    Ok(rows)
+}
+
+/// Replaces a token's current and previous fingerprints (the move to keyed fingerprints).
+pub(crate) fn set_fingerprints(
+    conn: &Connection,
+    id: &str,
+    fingerprint: &str,
+    previous: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tokens SET fingerprint = ?2, previous_fingerprint = ?3 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![id, fingerprint, previous])?;
+    Ok(())
 }
 
 /// Updates only the usage time, for reveal, copy and verify.

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::payload::{changed_fields, content_hash, IncomingToken, Payload};
 use crate::error::{Error, Result};
-use crate::model::{Service, Status, Storage, Token};
+use crate::model::{Origin, Service, Status, Storage, Token};
 use crate::store::tokens::name_key;
 
 /// What an import does to one token.
@@ -175,8 +175,12 @@ pub(crate) struct Local {
 pub(crate) fn classify(payload: &Payload, local: &Local) -> Vec<MergeRow> {
     let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
     let live = || local.tokens.iter().filter(|t| t.status != Status::Deleted);
-    let by_fingerprint: HashMap<&str, &Token> =
-        live().map(|t| (t.fingerprint.as_str(), t)).collect();
+    // Generated tokens hold plain fingerprints and added keys keyed ones; an unknown one ('') is
+    // never a match.
+    let by_fingerprint: HashMap<&str, &Token> = live()
+        .filter(|t| !t.fingerprint.is_empty())
+        .map(|t| (t.fingerprint.as_str(), t))
+        .collect();
     let by_name: HashMap<String, &Token> = live().map(|t| (name_key(&t.name), t)).collect();
     let from = &payload.exported_by;
 
@@ -200,11 +204,20 @@ pub(crate) fn classify(payload: &Payload, local: &Local) -> Vec<MergeRow> {
                 ..row(ChangeKind::Conflict, reason)
             };
             // A live token of theirs must not take a secret or a name another token holds here.
+            // The file's secret may be held here in either form: as the kind of token it is, or
+            // as the other kind (an added key that is a token generated here, or the reverse).
+            let same_secret = || {
+                [Some(r.fingerprint.as_str()), incoming.other_form.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| !f.is_empty())
+                    .find_map(|f| by_fingerprint.get(f))
+            };
             let clash = |r: &Token| -> Option<MergeRow> {
                 if r.status == Status::Deleted {
                     return None;
                 }
-                if let Some(other) = by_fingerprint.get(r.fingerprint.as_str()) {
+                if let Some(other) = same_secret() {
                     if other.id != r.id {
                         return Some(conflict(
                             ConflictKind::SameSecret,
@@ -329,11 +342,29 @@ pub(crate) fn writes<'a>(payload: &'a Payload, rows: &[MergeRow], local: &Local)
                 token.service = Some((*ours).to_string());
             }
         }
+        // An added key's fingerprints are keyed per install and travel only with its secret: when
+        // the file does not carry them and it is the same secret as ours (not rotated since),
+        // ours still hold.
+        if token.origin == Origin::Imported {
+            if let Some(l) = local_row
+                .filter(|l| l.origin == Origin::Imported && l.rotated_at == token.rotated_at)
+            {
+                if token.fingerprint.is_empty() {
+                    token.fingerprint = l.fingerprint.clone();
+                }
+                if token.previous_fingerprint.is_none()
+                    && token.previous_valid_until == l.previous_valid_until
+                {
+                    token.previous_fingerprint = l.previous_fingerprint.clone();
+                }
+            }
+        }
         let kept_here = local_row.is_some_and(|l| {
             l.status != Status::Deleted && l.storage == Storage::Keychain && !l.secret_missing
         });
         let live_kept = token.status != Status::Deleted && token.storage == Storage::Keychain;
-        let same_secret = local_row.is_some_and(|l| l.fingerprint == token.fingerprint);
+        let same_secret = local_row
+            .is_some_and(|l| !l.fingerprint.is_empty() && l.fingerprint == token.fingerprint);
         let store_secret = live_kept && incoming.secret.is_some() && !(kept_here && same_secret);
         if let Some(l) = local_row {
             token.last_used_at = token.last_used_at.max(l.last_used_at);

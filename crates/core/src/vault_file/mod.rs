@@ -7,6 +7,8 @@
 //! one SQLite transaction stores every row, event and shared version. If that transaction fails the
 //! keychain writes are undone; if the process dies, reconciliation at the next open undoes them.
 
+#[cfg(test)]
+mod cctv;
 mod merge;
 mod payload;
 
@@ -20,11 +22,12 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::fingerprint::Fingerprint;
-use crate::model::{EventKind, Status, Storage};
+use crate::model::{EventKind, Origin, Status, Storage};
 use crate::store::services::OnConflict;
 use crate::store::{self, events, history, journal, meta, services, tokens};
 use crate::vault::{Vault, PREVIOUS_SUFFIX};
+
+pub(crate) use payload::{content_hash as portable_content_hash, legacy_content_hash};
 
 pub use merge::{
     ChangeKind, ConflictKind, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
@@ -33,6 +36,9 @@ pub use merge::{
 
 /// Keychain account of this install's age identity. Token accounts are UUIDs, so it cannot clash.
 pub const IDENTITY_ACCOUNT: &str = "age-identity";
+/// Keychain account of this install's key for the fingerprints of added keys
+/// (keyed_fingerprints.rs). Never stored in SQLite.
+pub const FINGERPRINT_KEY_ACCOUNT: &str = "fingerprint-key";
 /// Meta key caching the identity's public key (not secret), for `whoami` without the keychain.
 const PUBLIC_KEY_META: &str = "age_public_key";
 /// The largest decrypted payload read (10,000 tokens take about 10 MB).
@@ -194,10 +200,10 @@ impl Vault {
         };
         for t in all {
             let secret = if t.status != Status::Deleted && t.storage == Storage::Keychain {
-                let secret = self
-                    .secrets
-                    .get(&t.id)?
-                    .filter(|s| Fingerprint::of(s).matches(&t.fingerprint));
+                let secret = match self.secrets.get(&t.id)? {
+                    Some(s) if self.holds(&s, &t)? => Some(s),
+                    _ => None,
+                };
                 match &secret {
                     Some(_) => summary.secrets += 1,
                     None => summary.secrets_missing += 1,
@@ -260,12 +266,14 @@ impl Vault {
         })
     }
 
-    /// Opens a vault file and works out what importing it would do. Changes nothing.
+    /// Opens a vault file and works out what importing it would do. Changes no token; the first
+    /// file that holds added keys may make this install's fingerprint key (keyed_fingerprints.rs).
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
         let now = Utc::now();
-        let payload = payload::parse(&plaintext, now)?;
+        let mut payload = payload::parse(&plaintext, now)?;
         drop(plaintext);
+        self.localize_fingerprints(&mut payload)?;
         let local = self.merge_local(now)?;
         let rows = merge::classify(&payload, &local);
         Ok(MergePlan {
@@ -497,6 +505,40 @@ impl Vault {
         Ok(report)
     }
 
+    /// Puts a file's fingerprints (plain SHA-256, the one form installs share) into the forms this
+    /// install stores: an added key's become keyed under this install's key, and each token learns
+    /// the other form its secret could be held under here, for duplicate detection. Needs the key
+    /// only when the file has added keys or this vault holds some.
+    fn localize_fingerprints(&self, payload: &mut payload::Payload) -> Result<()> {
+        let known = |t: &payload::IncomingToken| !t.token.fingerprint.is_empty();
+        let needed = payload
+            .tokens
+            .iter()
+            .any(|t| t.token.origin == Origin::Imported && known(t))
+            || payload.tokens.iter().any(known) && tokens::any_live_keyed(&self.conn)?;
+        if !needed {
+            return Ok(());
+        }
+        let key = self.fingerprint_key_for_import()?;
+        let keyed = |plain: &str| key.rekey(plain).map(|f| f.to_string());
+        for t in &mut payload.tokens {
+            let plain = std::mem::take(&mut t.token.fingerprint);
+            match t.token.origin {
+                Origin::Generated => {
+                    t.other_form = keyed(&plain);
+                    t.token.fingerprint = plain;
+                }
+                Origin::Imported => {
+                    t.token.fingerprint = keyed(&plain).unwrap_or_default();
+                    t.other_form = Some(plain).filter(|p| !p.is_empty());
+                    t.token.previous_fingerprint =
+                        t.token.previous_fingerprint.as_deref().and_then(keyed);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Decrypts a vault file with the given key. Every failure is one of the vault-file errors.
     fn decrypt(&self, file: &[u8], key: ImportKey) -> Result<Zeroizing<Vec<u8>>> {
         let decryptor = decryptor(file)?;
@@ -514,7 +556,7 @@ impl Vault {
                             age::DecryptError::DecryptionFailed
                             | age::DecryptError::KeyDecryptionFailed
                             | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
-                            other => decrypt_error(other),
+                            other => decrypt_error(other, file),
                         })
                 }
                 (true, _) => return Err(Error::PassphraseRequired(
@@ -565,7 +607,7 @@ impl Vault {
                              Nothing was changed"
                         ))
                             }
-                            other => decrypt_error(other),
+                            other => decrypt_error(other, file),
                         })
                 }
             };
@@ -604,8 +646,9 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
                 .into()
         }));
     }
-    let armored = age::armor::ArmoredReader::new(file);
-    age::Decryptor::new_buffered(BufReader::new(armored)).map_err(decrypt_error)
+    // Whitespace before an armored file is allowed (age's testkit: armor_whitespace_outside).
+    let armored = age::armor::ArmoredReader::new(start);
+    age::Decryptor::new_buffered(BufReader::new(armored)).map_err(|e| decrypt_error(e, start))
 }
 
 fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
@@ -614,13 +657,19 @@ fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
 }
 
 /// age's errors, in our words. Anything structural is "damaged", never which byte.
-fn decrypt_error(e: age::DecryptError) -> Error {
+///
+/// age answers `UnknownFormat` for any header it cannot parse as version 1, including a version 1
+/// header that is merely damaged; only a first line naming another version
+/// (`age-encryption.org/v2`, ...) is a newer format.
+fn decrypt_error(e: age::DecryptError, file: &[u8]) -> Error {
     match e {
-        age::DecryptError::UnknownFormat => Error::UnsupportedVaultVersion(
-            "This file uses a newer version of the age encryption format than this Tokenkeeper \
-             reads. Upgrade Tokenkeeper to import it; nothing was changed"
-                .into(),
-        ),
+        age::DecryptError::UnknownFormat if names_a_newer_age_version(file) => {
+            Error::UnsupportedVaultVersion(
+                "This file uses a newer version of the age encryption format than this \
+                 Tokenkeeper reads. Upgrade Tokenkeeper to import it; nothing was changed"
+                    .into(),
+            )
+        }
         age::DecryptError::ExcessiveWork { required, .. } => Error::InvalidVaultFile(format!(
             "This vault file's passphrase protection asks for more work (scrypt 2^{required}) \
              than Tokenkeeper allows (2^{MAX_SCRYPT_LOG_N}, about 1 GiB of memory). Ask for a \
@@ -628,6 +677,28 @@ fn decrypt_error(e: age::DecryptError) -> Error {
         )),
         _ => Error::VaultFileDamaged,
     }
+}
+
+/// Whether the age header's first line (read through the armor, if any) is
+/// `age-encryption.org/vN` or `.../vN.M` for a version other than 1.
+fn names_a_newer_age_version(file: &[u8]) -> bool {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    let mut reader = BufReader::new(age::armor::ArmoredReader::new(file)).take(256);
+    if reader.read_until(b'\n', &mut line).is_err() || line.pop() != Some(b'\n') {
+        return false;
+    }
+    let Some(version) = line.strip_prefix(AGE_MAGIC) else {
+        return false;
+    };
+    let Some(number) = version.strip_prefix(b"v") else {
+        return false;
+    };
+    let well_formed = !number.is_empty()
+        && number
+            .split(|b| *b == b'.')
+            .all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit));
+    well_formed && version != b"v1"
 }
 
 fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send>>> {

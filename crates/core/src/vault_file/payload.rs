@@ -51,6 +51,10 @@ pub(crate) struct IncomingToken {
     pub secret: Option<SecretString>,
     /// The versions (content hashes) the exporter has shared, its current one included.
     pub history: Vec<String>,
+    /// The other form this secret would be stored under here, for duplicate detection: for an
+    /// added key its plain SHA-256 (as a generated token here would hold it), for a generated
+    /// token its keyed form (as an added key here would). Set by the import, not by the file.
+    pub other_form: Option<String>,
 }
 
 // ----- writing -----
@@ -78,7 +82,7 @@ struct TokenOut<'a> {
     storage: Storage,
     scopes: &'a [String],
     status: Status,
-    fingerprint: &'a str,
+    fingerprint: Option<String>,
     hint: &'a str,
     created_at: DateTime<Utc>,
     created_by: &'a str,
@@ -111,6 +115,23 @@ pub(crate) struct OutgoingToken {
     pub history: Vec<String>,
 }
 
+/// The fingerprints a file carries for a token, in the one form every install can compare: the
+/// plain SHA-256. A generated token's stored ones are that already. An added key's stored ones are
+/// keyed to this install, so the file carries the SHA-256 of its secret when the secret travels
+/// with it and `null` otherwise (tombstones, secrets missing), and never a previous fingerprint.
+fn portable_fingerprints<'a>(
+    t: &'a Token,
+    secret: Option<&SecretString>,
+) -> (Option<String>, Option<&'a str>) {
+    match t.origin {
+        Origin::Generated => (
+            Some(t.fingerprint.clone()),
+            t.previous_fingerprint.as_deref(),
+        ),
+        Origin::Imported => (secret.map(|s| Fingerprint::of(s).to_string()), None),
+    }
+}
+
 /// Serializes a payload. The returned buffer holds secrets and is zeroed on drop.
 pub(crate) fn write(out: &Outgoing<'_>) -> Result<Zeroizing<Vec<u8>>> {
     let payload = PayloadOut {
@@ -124,28 +145,31 @@ pub(crate) fn write(out: &Outgoing<'_>) -> Result<Zeroizing<Vec<u8>>> {
             .tokens
             .iter()
             .map(|o| (&o.token, &o.secret, &o.history))
-            .map(|(t, secret, history)| TokenOut {
-                id: &t.id,
-                name: &t.name,
-                description: &t.description,
-                service: t.service.as_deref(),
-                origin: t.origin,
-                storage: t.storage,
-                scopes: &t.scopes,
-                status: t.status,
-                fingerprint: &t.fingerprint,
-                hint: &t.hint,
-                created_at: t.created_at,
-                created_by: &t.created_by,
-                updated_at: t.updated_at,
-                last_used_at: t.last_used_at,
-                expires_at: t.expires_at,
-                rotated_at: t.rotated_at,
-                deleted_at: t.deleted_at,
-                previous_fingerprint: t.previous_fingerprint.as_deref(),
-                previous_valid_until: t.previous_valid_until,
-                history,
-                secret: secret.as_ref().map(|s| s.expose_secret()),
+            .map(|(t, secret, history)| {
+                let (fingerprint, previous_fingerprint) = portable_fingerprints(t, secret.as_ref());
+                TokenOut {
+                    id: &t.id,
+                    name: &t.name,
+                    description: &t.description,
+                    service: t.service.as_deref(),
+                    origin: t.origin,
+                    storage: t.storage,
+                    scopes: &t.scopes,
+                    status: t.status,
+                    fingerprint,
+                    hint: &t.hint,
+                    created_at: t.created_at,
+                    created_by: &t.created_by,
+                    updated_at: t.updated_at,
+                    last_used_at: t.last_used_at,
+                    expires_at: t.expires_at,
+                    rotated_at: t.rotated_at,
+                    deleted_at: t.deleted_at,
+                    previous_fingerprint,
+                    previous_valid_until: t.previous_valid_until,
+                    history,
+                    secret: secret.as_ref().map(|s| s.expose_secret()),
+                }
             })
             .collect(),
     };
@@ -199,7 +223,7 @@ struct TokenIn {
     storage: Storage,
     scopes: Vec<String>,
     status: Status,
-    fingerprint: String,
+    fingerprint: Option<String>,
     hint: String,
     created_at: DateTime<Utc>,
     created_by: String,
@@ -437,9 +461,22 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
             .ok()
             .filter(|s| *s == t.scopes)
             .ok_or_else(|| bad(BAD_SCOPES))?;
-        if !is_fingerprint(&t.fingerprint) {
-            return Err(bad("has a fingerprint that is not 64 lowercase hex digits"));
-        }
+        let fingerprint = match (&t.fingerprint, t.origin) {
+            (Some(f), _) if is_fingerprint(f) => f.clone(),
+            (Some(_), _) => {
+                return Err(bad("has a fingerprint that is not 64 lowercase hex digits"));
+            }
+            // An added key's fingerprint travels only with its secret (see portable_fingerprints).
+            (None, Origin::Imported) if t.secret.is_none() => String::new(),
+            (None, Origin::Imported) => {
+                return Err(bad("carries a secret but no fingerprint"));
+            }
+            (None, Origin::Generated) => {
+                return Err(bad(
+                    "has no fingerprint (only an added key without its secret may omit it)",
+                ));
+            }
+        };
         if !plain(&t.created_by, MAX_ACTOR_CHARS) {
             return Err(bad(
                 "has a created_by that is not 1 to 100 characters of plain text (no control, \
@@ -455,7 +492,13 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 "must have deleted_at exactly when its status is deleted",
             ));
         }
-        if t.previous_fingerprint.is_some() != t.previous_valid_until.is_some() {
+        // An added key's previous fingerprint does not travel (it was keyed to its exporter), so
+        // its grace period may come alone.
+        if t.previous_fingerprint.is_some() && t.previous_valid_until.is_none()
+            || t.origin == Origin::Generated
+                && t.previous_fingerprint.is_none()
+                && t.previous_valid_until.is_some()
+        {
             return Err(bad(
                 "must have previous_fingerprint and previous_valid_until together",
             ));
@@ -488,7 +531,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                     .ok()
                     .filter(|s| s.expose_secret() == secret.expose_secret())
                     .ok_or_else(|| bad("carries a secret that is empty or has whitespace"))?;
-                if !Fingerprint::of(&checked).matches(&t.fingerprint) {
+                if !Fingerprint::of(&checked).matches(&fingerprint) {
                     return Err(bad("carries a secret whose SHA-256 is not its fingerprint"));
                 }
                 hint_for(&checked)
@@ -511,7 +554,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                     "is named '{name}' like another live token in the file"
                 )));
             }
-            if !live_fingerprints.insert(t.fingerprint.clone()) {
+            if !fingerprint.is_empty() && !live_fingerprints.insert(fingerprint.clone()) {
                 return Err(bad(
                     "has the same fingerprint as another live token in the file",
                 ));
@@ -529,7 +572,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
                 storage: t.storage,
                 scopes,
                 status: t.status,
-                fingerprint: t.fingerprint,
+                fingerprint,
                 hint,
                 created_at: t.created_at,
                 created_by: t.created_by,
@@ -545,6 +588,7 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
             },
             secret: t.secret,
             history: t.history,
+            other_form: None,
         });
     }
     Ok(Payload {
@@ -559,7 +603,26 @@ fn check(raw: PayloadIn, now: DateTime<Utc>) -> Result<Payload> {
 /// SHA-256 over the fields a merge compares: what a person would call "the token changed". Not
 /// `updated_at` (two people making the same edit agree), not `last_used_at` (use is not an edit),
 /// not `secret_missing` (local to one keychain). The service is compared without case.
+///
+/// An added key's fingerprints are left out (`null`): each install keys them with its own key, so
+/// they differ between installs for the same secret; its rotation still changes `rotated_at`. Nor
+/// does the hash then confirm a guessed key to someone holding the database.
 pub(crate) fn content_hash(t: &Token) -> String {
+    let portable = t.origin == Origin::Generated;
+    hash_shared_fields(
+        t,
+        portable.then_some(t.fingerprint.as_str()),
+        t.previous_fingerprint.as_deref().filter(|_| portable),
+    )
+}
+
+/// The content hash as format version 1 defined it, with every token's fingerprints: only to
+/// recognise versions recorded before added keys got keyed fingerprints.
+pub(crate) fn legacy_content_hash(t: &Token) -> String {
+    hash_shared_fields(t, Some(&t.fingerprint), t.previous_fingerprint.as_deref())
+}
+
+fn hash_shared_fields(t: &Token, fingerprint: Option<&str>, previous: Option<&str>) -> String {
     let shared = serde_json::json!([
         t.name,
         t.description,
@@ -568,13 +631,13 @@ pub(crate) fn content_hash(t: &Token) -> String {
         t.storage.as_str(),
         t.scopes,
         t.status.as_str(),
-        t.fingerprint,
+        fingerprint,
         ts(t.created_at),
         t.created_by,
         t.expires_at.map(ts),
         t.rotated_at.map(ts),
         t.deleted_at.map(ts),
-        t.previous_fingerprint,
+        previous,
         t.previous_valid_until.map(ts),
     ]);
     let digest = Sha256::digest(shared.to_string().as_bytes());
@@ -598,9 +661,13 @@ pub(crate) fn changed_fields(a: &Token, b: &Token) -> Vec<&'static str> {
     diff(a.scopes == b.scopes, "scopes");
     diff(a.status == b.status, "status");
     diff(a.expires_at == b.expires_at, "expiry");
+    // An added key's fingerprints are keyed per install (see content_hash): its rotation shows in
+    // `rotated_at`.
+    fn fingerprints(t: &Token) -> Option<(&String, &Option<String>)> {
+        (t.origin == Origin::Generated).then_some((&t.fingerprint, &t.previous_fingerprint))
+    }
     diff(
-        a.fingerprint == b.fingerprint
-            && a.previous_fingerprint == b.previous_fingerprint
+        fingerprints(a) == fingerprints(b)
             && a.previous_valid_until == b.previous_valid_until
             && a.rotated_at == b.rotated_at,
         "secret (rotated)",
@@ -738,7 +805,13 @@ mod tests {
             if let Ok(p) = parse(&s, Utc::now()) {
                 // Whatever was accepted keeps the rules: the secret still hashes to the fingerprint.
                 for t in &p.tokens {
-                    prop_assert!(is_fingerprint(&t.token.fingerprint));
+                    // Only an added key without its secret may come without a fingerprint.
+                    prop_assert!(
+                        is_fingerprint(&t.token.fingerprint)
+                            || t.token.fingerprint.is_empty()
+                                && t.token.origin == Origin::Imported
+                                && t.secret.is_none()
+                    );
                     if let Some(secret) = &t.secret {
                         prop_assert!(Fingerprint::of(secret).matches(&t.token.fingerprint));
                     }
