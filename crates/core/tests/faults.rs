@@ -415,3 +415,95 @@ fn reconcile_finishes_every_interrupted_shape() {
     let v = open_mem(m.dir.path(), &m.secrets);
     assert_eq!(v.last_reconcile(), &ReconcileReport::default());
 }
+
+#[test]
+fn on_the_real_keychain_a_failed_import_and_rotation_with_failed_undo_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = FaultPlan::new();
+    let open_faulty_keychain = |faults: &Arc<FaultPlan>| {
+        let plan = faults.clone();
+        Vault::open_with_store(dir.path(), move |service| {
+            Box::new(Faulty {
+                inner: KeychainStore::new(service),
+                plan,
+            })
+        })
+        .unwrap()
+    };
+    let mut a = open_faulty_keychain(&faults);
+    let service = a.identity().keychain_service;
+    let kept_id = a.import(import_req("kept", KEPT_OLD)).unwrap().id;
+    let mut b = mem_vault();
+    let to_b = send(&mut a, &mut b.vault);
+    b.vault.apply_import(to_b, |_, _| {}).unwrap();
+    b.vault
+        .rotate(
+            "kept",
+            RotateRequest {
+                grace: Grace::None,
+                new_secret: Some(secret(KEPT_NEW)),
+            },
+        )
+        .unwrap();
+    let fresh_id = b.vault.import(import_req("fresh", FRESH)).unwrap().id;
+    let file = file_for(&mut b.vault, &mut a);
+    let plan = a.preview_import(&file, ImportKey::OwnIdentity).unwrap();
+
+    // The commit fails, and the keychain goes away before the undo: kept holds the file's value,
+    // its old one sits in #prev, fresh is written but never committed.
+    fail_token_writes(dir.path());
+    faults.fail(4, usize::MAX);
+    let err = a.apply_import(plan, |_, _| {}).unwrap_err();
+    assert_eq!(err.kind(), "storage", "{err}");
+    faults.heal();
+    heal_token_writes(dir.path());
+    assert_eq!(
+        secret_tool_lookup(&service, &kept_id).as_deref(),
+        Some(KEPT_NEW)
+    );
+    drop(a);
+
+    // The next open, on the real keychain, puts it right.
+    let mut a = Vault::open(dir.path()).unwrap();
+    assert_eq!(a.last_reconcile().repaired, 1);
+    assert_eq!(revealed(&mut a, "kept"), KEPT_OLD);
+    assert_eq!(secret_tool_lookup(&service, &fresh_id), None, "no orphan");
+    assert_eq!(
+        secret_tool_lookup(&service, &format!("{kept_id}#prev")),
+        None
+    );
+    assert_eq!(live_names(&a), ["kept"]);
+    // The identity and kept: nothing else.
+    assert_eq!(secret_tool_count(&service), 2);
+    drop(a);
+
+    // A rotation whose commit and then undo fail, then a reopen.
+    let mut a = open_faulty_keychain(&faults);
+    fail_token_writes(dir.path());
+    faults.fail(3, usize::MAX);
+    let err = a
+        .rotate(
+            "kept",
+            RotateRequest {
+                grace: Grace::None,
+                new_secret: Some(secret(THIRD)),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), "storage", "{err}");
+    faults.heal();
+    heal_token_writes(dir.path());
+    assert_eq!(
+        secret_tool_lookup(&service, &kept_id).as_deref(),
+        Some(THIRD)
+    );
+    drop(a);
+    let mut a = Vault::open(dir.path()).unwrap();
+    assert_eq!(a.last_reconcile().repaired, 1);
+    assert_eq!(revealed(&mut a, "kept"), KEPT_OLD);
+    assert_eq!(secret_tool_count(&service), 2);
+    assert_eq!(
+        Vault::open(dir.path()).unwrap().last_reconcile(),
+        &ReconcileReport::default()
+    );
+}
