@@ -416,7 +416,7 @@ fn export_own(here: &mut Vault) -> Result<(), Failure> {
 }
 
 /// Live tokens the peer keeps; past this it deletes one per import, so its export stays small.
-const PEER_LIVE: usize = 8;
+const PEER_LIVE: usize = 4;
 
 /// Changes the peer (a new token; sometimes a rotation or a deletion of one it holds), then
 /// imports the peer's export here. Each token the import changes is logged under its own name:
@@ -703,8 +703,13 @@ struct Expected {
     state: Option<Observed>,
     /// An operation that started and never reported back (the writer was killed).
     in_flight: Option<String>,
-    /// For a token an import was changing: the state the file brings.
-    pending: Option<Observed>,
+    /// For a token imports were changing when they were killed: the states their files bring
+    /// (several, when one import after another was killed), any of which may have landed.
+    pending: Vec<Observed>,
+    /// `in_flight` and `pending` as they were when the current operation started, restored if
+    /// it fails: a failure changes nothing, so what an earlier killed import may have left
+    /// still may be there.
+    before_start: Option<(Option<String>, Vec<Observed>)>,
     /// The label that last touched it.
     label: String,
 }
@@ -766,12 +771,16 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
             e.label = label.to_string();
             match what {
                 "start" => {
+                    e.before_start = Some((e.in_flight.clone(), e.pending.clone()));
                     e.in_flight = Some(op.to_string());
-                    e.pending = f.get(5).map(|s| serde_json::from_str(s)).transpose()?;
+                    if let Some(brings) = f.get(5) {
+                        e.pending.push(serde_json::from_str(brings)?);
+                    }
                 }
                 "ok" => {
                     e.in_flight = None;
-                    e.pending = None;
+                    e.pending.clear();
+                    e.before_start = None;
                     match op {
                         "merged" => {
                             report.import_rows_ok += 1;
@@ -798,8 +807,7 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
                     }
                 }
                 "fail" => {
-                    e.in_flight = None;
-                    e.pending = None;
+                    (e.in_flight, e.pending) = e.before_start.take().unwrap_or_default();
                     if op == "merged" {
                         failed_applies.insert((label.to_string(), f[2].to_string()));
                         // The import is counted once, as a failure of its own operation.
@@ -872,11 +880,12 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
         // What an interrupted import may have left: the state its file brings. (The
         // fingerprint is this store's to compute; the secret behind it is checked below.)
         let as_pending = |got: &Token| {
-            e.pending.as_ref().is_none_or(|p| {
-                let got = Observed::from(got);
-                (&got.id, got.status, &got.description, got.storage)
-                    == (&p.id, p.status, &p.description, p.storage)
-            })
+            let got = Observed::from(got);
+            e.pending.is_empty()
+                || e.pending.iter().any(|p| {
+                    (&got.id, got.status, &got.description, got.storage)
+                        == (&p.id, p.status, &p.description, p.storage)
+                })
         };
         let problem = match (&e.state, row, &e.in_flight) {
             (None, None, _) => None,
@@ -889,7 +898,7 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
                 let got = Observed::from(got);
                 (got != *want).then(|| format!("is {got:?}, but the last success left {want:?}"))
             }
-            (Some(want), Some(got), Some(_)) if e.pending.is_some() => {
+            (Some(want), Some(got), Some(_)) if !e.pending.is_empty() => {
                 // An import in flight: the last success, or all of what the file brings.
                 (Observed::from(got) != *want && !as_pending(got)).then(|| {
                     format!(

@@ -100,6 +100,8 @@ fn create_private(path: &Path) -> Result<()> {
             }
         }
     }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
 }
 
@@ -115,6 +117,8 @@ fn make_files_private(path: &Path) -> Result<()> {
             crate::vault::make_private(&file, &meta, 0o600)?;
         }
     }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
 }
 
