@@ -507,3 +507,30 @@ fn on_the_real_keychain_a_failed_import_and_rotation_with_failed_undo_lose_nothi
         &ReconcileReport::default()
     );
 }
+
+#[test]
+fn revealing_after_a_failed_undo_puts_the_old_secret_back_first() {
+    // The app stays open: a rotation's commit fails and so does its undo; the keychain comes
+    // back and the user reveals the token. They see the committed secret, not "missing".
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let faults = FaultPlan::new();
+    let mut v = open_faulty(dir.path(), &secrets, &faults);
+    let id = v.import(import_req("svc", KEPT_OLD)).unwrap().id;
+    fail_token_writes(dir.path());
+    faults.fail(3, usize::MAX);
+    rotate_to(&mut v, KEPT_NEW).unwrap_err();
+    faults.heal();
+    heal_token_writes(dir.path());
+    assert_eq!(
+        secrets.get(&id).unwrap().unwrap().expose_secret(),
+        KEPT_NEW,
+        "the undo really failed"
+    );
+    assert_eq!(revealed(&mut v, "svc"), KEPT_OLD);
+    assert!(!v.show("svc").unwrap().token.secret_missing);
+    assert_eq!(accounts(&secrets), BTreeSet::from([id]));
+    drop(v);
+    let v = open_mem(dir.path(), &secrets);
+    assert_eq!(v.last_reconcile(), &ReconcileReport::default());
+}
