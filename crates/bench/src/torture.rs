@@ -17,9 +17,9 @@ use rand::Rng;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokenkeeper_core::{
-    GenerateRequest, ImportRequest, KeychainStore, ListQuery, Origin, RotateRequest, SecretStore,
-    Status, Storage, Token, TokenEdit, TokenState, Vault, VerifyStatus, DB_FILE,
-    FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
+    ChangeKind, ExportTarget, GenerateRequest, ImportKey, ImportRequest, KeychainStore, ListQuery,
+    MergePlan, Origin, Resolution, RotateRequest, SecretStore, Status, Storage, Token, TokenEdit,
+    TokenState, Vault, VerifyStatus, DB_FILE,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,6 +52,10 @@ pub struct WriterArgs {
     /// Error kinds that are expected (logged, and the loop goes on); any other ends the writer
     #[arg(long)]
     tolerate: Vec<String>,
+    /// A second install's data directory: some operations then change it and import its export
+    /// (a vault file) here, and export this store (core driver only)
+    #[arg(long)]
+    peer: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,6 +119,10 @@ enum Op {
     Rotate,
     Delete,
     Verify,
+    /// Export this store to its own key and preview the file.
+    Export,
+    /// Change the peer, then import the peer's export here.
+    FileImport,
 }
 
 impl Op {
@@ -129,6 +137,8 @@ impl Op {
             Op::Rotate => "rotate",
             Op::Delete => "delete",
             Op::Verify => "verify",
+            Op::Export => "export",
+            Op::FileImport => "file-import",
         }
     }
 }
@@ -188,6 +198,10 @@ trait Driver {
     ) -> Result<(Token, Option<SecretString>), Failure>;
     fn delete(&mut self, name: &str) -> Result<Token, Failure>;
     fn verify(&mut self, secret: &SecretString) -> Result<VerifyStatus, Failure>;
+    /// The store itself, for vault-file operations (the core driver only).
+    fn vault(&mut self) -> Option<&mut Vault> {
+        None
+    }
 }
 
 impl Driver for CoreDriver {
@@ -246,6 +260,9 @@ impl Driver for CoreDriver {
     }
     fn verify(&mut self, secret: &SecretString) -> Result<VerifyStatus, Failure> {
         Ok(self.0.verify(secret)?.status)
+    }
+    fn vault(&mut self) -> Option<&mut Vault> {
+        Some(&mut self.0)
     }
 }
 
@@ -374,6 +391,120 @@ impl Driver for TokDriver {
     }
 }
 
+/// The peer's export, encrypted to this store's key, and this store's preview of it: the one
+/// place the run makes and opens a file from another install.
+fn peer_file(here: &mut Vault, peer: &mut Vault) -> Result<MergePlan, Failure> {
+    let file = peer.export(ExportTarget::Recipients(vec![here.public_key()?]))?;
+    Ok(here.preview_import(&file, ImportKey::OwnIdentity)?)
+}
+
+/// This store's export to its own key, opened again: a file of its own changes nothing.
+fn export_own(here: &mut Vault) -> Result<(), Failure> {
+    let key = here.public_key()?;
+    let file = here.export(ExportTarget::Recipients(vec![key]))?;
+    let plan = here.preview_import(&file, ImportKey::OwnIdentity)?;
+    if plan.changes_anything() {
+        return Err(Failure {
+            kind: "violation".into(),
+            message: format!(
+                "importing this store's own export would change it: {:?}",
+                plan.counts
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Live tokens the peer keeps; past this it deletes one per import, so its export stays small.
+const PEER_LIVE: usize = 4;
+
+/// Changes the peer (a new token; sometimes a rotation or a deletion of one it holds), then
+/// imports the peer's export here. Each token the import changes is logged under its own name:
+/// `start` with the state the file brings (so the checker knows what an interrupted import may
+/// have left), then `ok` with the state here, or `fail`.
+fn import_from_peer(
+    here: &mut Vault,
+    peer: &mut Vault,
+    log: &mut Log,
+    label: &str,
+    seq: &str,
+) -> Result<Result<(), Failure>> {
+    let mut rng = rand::rng();
+    let changed = (|| -> Result<(), Failure> {
+        let before = peer.list(&ListQuery::default())?;
+        peer.import(ImportRequest {
+            name: format!("{label}-p{seq}"),
+            description: format!("from the peer, {label} step {seq}"),
+            service: None,
+            scopes: vec!["read".into()],
+            expires_at: None,
+            secret: imported_key(),
+        })?;
+        if !before.is_empty() && rng.random_bool(0.5) {
+            let t = &before[rng.random_range(0..before.len())];
+            peer.rotate(
+                &t.id,
+                RotateRequest {
+                    grace: Default::default(),
+                    new_secret: Some(imported_key()),
+                },
+            )?;
+        }
+        if before.len() >= PEER_LIVE {
+            peer.delete(&before[rng.random_range(0..before.len())].id)?;
+        }
+        Ok(())
+    })();
+    if let Err(f) = changed {
+        return Ok(Err(f));
+    }
+    let mut plan = match peer_file(here, peer) {
+        Ok(plan) => plan,
+        Err(f) => return Ok(Err(f)),
+    };
+    // Nothing here edits the peer's tokens, so this only matters if a version fell out of the
+    // history a file carries.
+    plan.take_theirs_for_all_edits();
+    let rows: Vec<(String, String)> = plan
+        .rows
+        .iter()
+        .filter(|r| match r.change {
+            ChangeKind::Unchanged => false,
+            ChangeKind::Conflict => r.resolution == Some(Resolution::TakeTheirs),
+            _ => true,
+        })
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
+    for (id, name) in &rows {
+        let theirs = match peer.show(id) {
+            Ok(d) => Observed::from(&d.token),
+            Err(e) => return Ok(Err(e.into())),
+        };
+        let json = serde_json::to_string(&theirs)?;
+        log.line(&["start", label, seq, "merged", name, &json])?;
+    }
+    match here.apply_import(plan, |_, _| {}) {
+        Ok(_) => {
+            for (id, name) in &rows {
+                let state = match here.show(id) {
+                    Ok(d) => Observed::from(&d.token),
+                    Err(e) => return Ok(Err(e.into())),
+                };
+                let json = serde_json::to_string(&state)?;
+                log.line(&["ok", label, seq, "merged", name, &json])?;
+            }
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            let f = Failure::from(e);
+            for (_, name) in &rows {
+                log.line(&["fail", label, seq, "merged", name, &f.kind, &f.message])?;
+            }
+            Ok(Err(f))
+        }
+    }
+}
+
 fn imported_key() -> SecretString {
     let mut rng = rand::rng();
     let body: String = (0..40)
@@ -404,6 +535,11 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
         }),
         None => Box::new(CoreDriver(Vault::open(&a.dir)?)),
     };
+    let mut peer = match (&a.peer, driver.vault().is_some()) {
+        (Some(dir), true) => Some(Vault::open(dir)?),
+        (Some(_), false) => bail!("--peer needs the core driver (no --via-tok)"),
+        (None, _) => None,
+    };
     let mut rng = rand::rng();
     let mut own: Vec<Own> = Vec::new();
     let mut seq = 0usize;
@@ -413,7 +549,16 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
             .filter(|&i| own[i].status != Status::Deleted)
             .collect();
         let create = live.len() < 3 || rng.random_bool(0.35);
-        let (op, target) = if create {
+        // The keychain-fault run imports more often, so the fault meets some in the middle.
+        let files = if a.mix == Mix::Keychain { 0.4 } else { 0.15 };
+        let (op, target) = if peer.is_some() && rng.random_bool(files) {
+            let op = if rng.random_bool(0.7) {
+                Op::FileImport
+            } else {
+                Op::Export
+            };
+            (op, None)
+        } else if create {
             let op = match (a.mix, rng.random_range(0..3)) {
                 (Mix::Keychain, 0) | (_, 1) => Op::GenerateKeep,
                 (Mix::Keychain, _) | (_, 2) => Op::Import,
@@ -434,9 +579,11 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
             };
             (op, Some(i))
         };
-        let name = match target {
-            Some(i) => own[i].name.clone(),
-            None => format!("{}-{seq}", a.label),
+        let name = match (target, op) {
+            (Some(i), _) => own[i].name.clone(),
+            // The file operations themselves are logged under a name no token has.
+            (None, Op::Export | Op::FileImport) => format!("{}-file{seq}", a.label),
+            (None, _) => format!("{}-{seq}", a.label),
         };
         let seq_s = seq.to_string();
         log.line(&["start", &a.label, &seq_s, op.name(), &name])?;
@@ -501,6 +648,19 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
                     })
                 }
             }),
+            (Op::Export, _) => export_own(
+                driver
+                    .vault()
+                    .expect("file operations need the core driver"),
+            )
+            .map(|()| None),
+            (Op::FileImport, _) => {
+                let here = driver
+                    .vault()
+                    .expect("file operations need the core driver");
+                let peer = peer.as_mut().expect("file operations need a peer");
+                import_from_peer(here, peer, &mut log, &a.label, &seq_s)?.map(|()| None)
+            }
             _ => unreachable!("operations on a token always have a target"),
         };
         match result {
@@ -543,6 +703,13 @@ struct Expected {
     state: Option<Observed>,
     /// An operation that started and never reported back (the writer was killed).
     in_flight: Option<String>,
+    /// For a token imports were changing when they were killed: the states their files bring
+    /// (several, when one import after another was killed), any of which may have landed.
+    pending: Vec<Observed>,
+    /// `in_flight` and `pending` as they were when the current operation started, restored if
+    /// it fails: a failure changes nothing, so what an earlier killed import may have left
+    /// still may be there.
+    before_start: Option<(Option<String>, Vec<Observed>)>,
     /// The label that last touched it.
     label: String,
 }
@@ -551,6 +718,16 @@ struct Expected {
 struct Report {
     ops_ok: usize,
     ops_failed: BTreeMap<String, usize>,
+    /// Vault files imported from the peer, and exports of this store, reported done.
+    imports_ok: usize,
+    exports_ok: usize,
+    /// Tokens those imports changed: each one checked like any other reported success.
+    import_rows_ok: usize,
+    /// Of those, tokens whose secret a file replaced, and tokens a file added with a secret.
+    secrets_replaced: usize,
+    secrets_added: usize,
+    /// Imports whose apply failed (a fault met it after the preview): all must have left nothing.
+    imports_failed_in_apply: usize,
     in_flight: usize,
     tokens_checked: usize,
     keychain_secrets_checked: usize,
@@ -580,6 +757,7 @@ pub fn check(a: CheckArgs) -> Result<ExitCode> {
 fn inspect(a: &CheckArgs) -> Result<Report> {
     let mut report = Report::default();
     let mut expected: HashMap<String, Expected> = HashMap::new();
+    let mut failed_applies: HashSet<(String, String)> = HashSet::new();
     for path in &a.log {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -592,16 +770,49 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
             let e = expected.entry(name.to_string()).or_default();
             e.label = label.to_string();
             match what {
-                "start" => e.in_flight = Some(op.to_string()),
+                "start" => {
+                    e.before_start = Some((e.in_flight.clone(), e.pending.clone()));
+                    e.in_flight = Some(op.to_string());
+                    if let Some(brings) = f.get(5) {
+                        e.pending.push(serde_json::from_str(brings)?);
+                    }
+                }
                 "ok" => {
                     e.in_flight = None;
-                    report.ops_ok += 1;
-                    if op != "verify" {
+                    e.pending.clear();
+                    e.before_start = None;
+                    match op {
+                        "merged" => {
+                            report.import_rows_ok += 1;
+                            let now: Observed = serde_json::from_str(f[5])?;
+                            if now.storage == Storage::Keychain && now.status != Status::Deleted {
+                                match &e.state {
+                                    None => report.secrets_added += 1,
+                                    Some(old) if old.fingerprint != now.fingerprint => {
+                                        report.secrets_replaced += 1
+                                    }
+                                    Some(_) => {}
+                                }
+                            }
+                        }
+                        "file-import" => report.imports_ok += 1,
+                        "export" => report.exports_ok += 1,
+                        _ => {}
+                    }
+                    if op != "merged" {
+                        report.ops_ok += 1;
+                    }
+                    if !matches!(op, "verify" | "export" | "file-import") {
                         e.state = Some(serde_json::from_str(f[5])?);
                     }
                 }
                 "fail" => {
-                    e.in_flight = None;
+                    (e.in_flight, e.pending) = e.before_start.take().unwrap_or_default();
+                    if op == "merged" {
+                        failed_applies.insert((label.to_string(), f[2].to_string()));
+                        // The import is counted once, as a failure of its own operation.
+                        continue;
+                    }
                     let kind = f.get(5).copied().unwrap_or("?");
                     *report.ops_failed.entry(kind.to_string()).or_default() += 1;
                     let message = f.get(6).copied().unwrap_or("");
@@ -625,6 +836,7 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
         }
     }
 
+    report.imports_failed_in_apply = failed_applies.len();
     if let Some(kind) = &a.expect_fail {
         if report.ops_failed.get(kind).copied().unwrap_or(0) == 0 {
             report.violations.push(format!(
@@ -665,15 +877,35 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
         report.tokens_checked += 1;
         report.in_flight += usize::from(e.in_flight.is_some());
         let row = rows.get(name);
+        // What an interrupted import may have left: the state its file brings. (The
+        // fingerprint is this store's to compute; the secret behind it is checked below.)
+        let as_pending = |got: &Token| {
+            let got = Observed::from(got);
+            e.pending.is_empty()
+                || e.pending.iter().any(|p| {
+                    (&got.id, got.status, &got.description, got.storage)
+                        == (&p.id, p.status, &p.description, p.storage)
+                })
+        };
         let problem = match (&e.state, row, &e.in_flight) {
             (None, None, _) => None,
-            // Created in flight: committed or not, both are fine.
-            (None, Some(_), Some(_)) => None,
+            // Created in flight: committed or not, both are fine, if it is what was being made.
+            (None, Some(got), Some(_)) => (!as_pending(got))
+                .then(|| format!("is {:?}, not what the import brought", Observed::from(got))),
             (None, Some(_), None) => Some("exists although its creation failed".to_string()),
             (Some(_), None, _) => Some("was reported created but is not in the store".to_string()),
             (Some(want), Some(got), None) => {
                 let got = Observed::from(got);
                 (got != *want).then(|| format!("is {got:?}, but the last success left {want:?}"))
+            }
+            (Some(want), Some(got), Some(_)) if !e.pending.is_empty() => {
+                // An import in flight: the last success, or all of what the file brings.
+                (Observed::from(got) != *want && !as_pending(got)).then(|| {
+                    format!(
+                        "is {:?}: neither the last success {want:?} nor what the import brought",
+                        Observed::from(got)
+                    )
+                })
             }
             (Some(want), Some(got), Some(_)) => {
                 (got.id != want.id).then(|| format!("has id {} instead of {}", got.id, want.id))
@@ -729,10 +961,10 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
             }
         }
     }
-    // The install's own keys (age identity, fingerprint key) sit beside the tokens' secrets.
+    // The install's own keys (its age identity and the like) are not tokens' secrets.
     let accounts: Vec<String> = keychain_accounts(&service)?
         .into_iter()
-        .filter(|a| a != IDENTITY_ACCOUNT && a != FINGERPRINT_KEY_ACCOUNT)
+        .filter(|a| is_token_account(a))
         .collect();
     report.keychain_items = accounts.len();
     for account in &accounts {
@@ -759,6 +991,17 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
     }
 
     Ok(report)
+}
+
+/// Whether a keychain account holds a token's secret: a token id (a UUID), or a token id with
+/// `#prev` (an old secret kept aside while a rotation or an import is in flight).
+fn is_token_account(account: &str) -> bool {
+    let id = account.strip_suffix("#prev").unwrap_or(account);
+    id.len() == 36
+        && id.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// Every account the Secret Service holds under `service`, as `secret-tool` lists them.
@@ -803,10 +1046,11 @@ mod tests {
             dir: dir.clone(),
             log: log.clone(),
             label: "t".into(),
-            ops: 40,
+            ops: 120,
             via_tok: None,
             mix: Mix::All,
             tolerate: vec![],
+            peer: Some(tmp.path().join("peer")),
         })
         .unwrap();
         assert_eq!(code, ExitCode::SUCCESS);
@@ -820,7 +1064,13 @@ mod tests {
         };
         let clean = inspect(&args()).unwrap();
         assert!(clean.violations.is_empty(), "{:?}", clean.violations);
-        assert!(clean.ops_ok >= 40 && clean.lost == 0 && clean.orphans == 0);
+        assert!(clean.ops_ok >= 120 && clean.lost == 0 && clean.orphans == 0);
+        // 120 operations hold about 12 imports (0.15 x 0.7 of them); none at all is a 1-in-500,000 run.
+        assert!(
+            clean.imports_ok > 0 && clean.secrets_added > 0,
+            "{}",
+            serde_json::to_string(&clean).unwrap()
+        );
 
         // A reported edit goes missing, and a secret appears that no row owns.
         let vault = Vault::open(&dir).unwrap();
@@ -833,14 +1083,29 @@ mod tests {
                 [&victim.id],
             )
             .unwrap();
-        let service = Vault::open(&dir).unwrap().identity().keychain_service;
+        // And a secret a file brought is swapped for another, as a lost import would leave it.
+        let vault = Vault::open(&dir).unwrap();
+        let service = vault.identity().keychain_service;
+        let brought = vault
+            .list(&ListQuery {
+                text: Some("from the peer".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .find(|t| t.storage == Storage::Keychain)
+            .expect("an import brought a kept token");
+        drop(vault);
         let store = KeychainStore::new(service);
         let stray = SecretString::from("stray-secret-0123456789".to_string());
-        store.set("not-a-token", &stray).unwrap();
+        let stray_account = "0190f0f0-0000-7000-8000-0000000000ff";
+        store.set(stray_account, &stray).unwrap();
+        store.set(&brought.id, &stray).unwrap();
         let dirty = inspect(&args()).unwrap();
-        let _ = store.delete("not-a-token");
+        let _ = store.delete(stray_account);
         assert_eq!(dirty.lost, 1, "{:?}", dirty.violations);
         assert_eq!(dirty.orphans, 1, "{:?}", dirty.violations);
+        assert_eq!(dirty.missing_secrets, 1, "{:?}", dirty.violations);
         assert!(dirty
             .violations
             .iter()

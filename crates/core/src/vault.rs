@@ -3,8 +3,10 @@
 //! Two stores, one truth: an operation that writes a secret records the keychain accounts it is
 //! about to touch in `secret_journal` (committed), writes the keychain, then commits the SQLite
 //! change and clears the journal in one transaction. If that transaction fails, the keychain write
-//! is undone before the error is returned; if the process dies in between, [`Vault::reconcile`]
-//! finds the journal entry at the next open and puts the keychain back in line with SQLite.
+//! is undone before the error is returned, and its journal entry is cleared only once the undo
+//! succeeded; if the undo fails too, or the process dies in between, [`Vault::reconcile`] finds
+//! the entry at the next open (or the next keychain write) and puts the keychain back in line
+//! with SQLite, restoring a replaced secret from its `#prev` copy.
 //! Writers across processes are serialized by a lock file, so a reconciling process never mistakes
 //! another process's operation in flight for a crash.
 
@@ -111,7 +113,7 @@ impl Vault {
         dir: &Path,
         make_store: impl FnOnce(&str) -> Box<dyn SecretStore>,
     ) -> Result<Vault> {
-        create_private_dir(dir)?;
+        prepare_private_dir(dir)?;
         let conn = store::open(&dir.join(DB_FILE))?;
         let vault_id = meta::get_or_init(&conn, "vault_id", || uuid::Uuid::now_v7().to_string())?;
         let secrets = make_store(&keychain_service(&vault_id));
@@ -203,15 +205,34 @@ impl Vault {
     }
 
     /// Puts the keychain back in line with SQLite after an interrupted operation: removes secrets
-    /// that have no live row, restores the old secret of an interrupted rotation, and flags rows
+    /// that have no live row, restores the old secret of an interrupted rotation or import (from
+    /// its `#prev` copy), and flags rows
     /// whose secret is missing. Only accounts named in the journal are touched, so this is cheap
     /// when the last run ended cleanly (and then never touches the keychain).
     pub fn reconcile(&mut self) -> Result<ReconcileReport> {
-        let mut report = ReconcileReport::default();
         if journal::pending(&self.conn)?.is_empty() {
-            return Ok(report);
+            return Ok(ReconcileReport::default());
         }
         let _lock = self.write_lock()?;
+        self.settle_journal()
+    }
+
+    /// Finishes what an earlier operation left in the journal (its undo failed, usually because
+    /// the keychain went away), before an operation that writes the keychain starts: the old
+    /// secret it would copy to `#prev` must be the committed one, not a leftover. The caller
+    /// holds the write lock. With an empty journal this is one SQLite read.
+    pub(crate) fn settle_pending(&mut self) -> Result<()> {
+        if !journal::pending(&self.conn)?.is_empty() {
+            self.settle_journal()?;
+        }
+        Ok(())
+    }
+
+    /// The work of [`Vault::reconcile`], under the write lock the caller holds. Each entry is
+    /// finished only once its account is settled; a keychain error stops here and leaves the
+    /// rest journaled.
+    fn settle_journal(&mut self) -> Result<ReconcileReport> {
+        let mut report = ReconcileReport::default();
         let now = Utc::now();
         let mut pending = journal::pending(&self.conn)?;
         // Interrupted rotations first: the old secret may be needed to restore the main account.
@@ -232,6 +253,9 @@ impl Vault {
                     if !holds(&main, t)? && holds(&previous, t)? {
                         let previous = previous.expect("holds() saw a secret");
                         self.secrets.set(&token_id, &previous)?;
+                        if t.secret_missing {
+                            tokens::set_secret_missing(&self.conn, &t.id, false)?;
+                        }
                         report.repaired += 1;
                     }
                 }
@@ -402,10 +426,20 @@ impl Vault {
                 token.name
             )));
         }
-        let secret = match self.secrets.get(&token.id)? {
-            Some(s) if self.holds(&s, &token)? => Some(s),
-            _ => None,
+        let matching = |v: &Vault| -> Result<Option<SecretString>> {
+            Ok(match v.secrets.get(&token.id)? {
+                Some(s) if v.holds(&s, &token)? => Some(s),
+                _ => None,
+            })
         };
+        let mut secret = matching(self)?;
+        if secret.is_none() && !journal::pending(&self.conn)?.is_empty() {
+            // An earlier operation's undo failed and left the keychain unsettled (the next
+            // open would put it right): finish it now, then look again.
+            let _lock = self.write_lock()?;
+            self.settle_pending()?;
+            secret = matching(self)?;
+        }
         let Some(secret) = secret else {
             tokens::set_secret_missing(&self.conn, &token.id, true)?;
             return Err(Error::SecretMissing(format!(
@@ -547,6 +581,10 @@ impl Vault {
         if token.needs_repair.iter().any(|f| f == "expires_at") {
             return Err(unreadable_expiry(&token));
         }
+        if token.storage == Storage::Keychain {
+            self.settle_pending()?;
+            token = self.find_live(which, now)?;
+        }
         let (secret, issued) = match (token.origin, req.new_secret) {
             (Origin::Generated, None) => {
                 let service = self.resolve_service(token.service.as_deref())?;
@@ -606,34 +644,45 @@ impl Vault {
 
         if token.storage == Storage::Keychain {
             let previous_account = format!("{}{PREVIOUS_SUFFIX}", token.id);
-            journal::begin(&self.conn, &token.id, &[&token.id, &previous_account], now)?;
+            let accounts = [token.id.as_str(), previous_account.as_str()];
+            journal::begin(&self.conn, &token.id, &accounts, now)?;
+            let old = match self.secrets.get(&token.id) {
+                Ok(old) => old,
+                Err(e) => {
+                    // Nothing was written: both accounts are as committed.
+                    let _ = journal::finish(&self.conn, &accounts);
+                    return Err(e);
+                }
+            };
             let result = (|| {
-                let old = self.secrets.get(&token.id)?;
                 if let Some(old) = &old {
                     self.secrets.set(&previous_account, old)?;
                 }
                 self.secrets.set(&token.id, &secret)?;
-                if let Err(e) = commit(&self.conn) {
-                    match &old {
-                        Some(old) => self.secrets.set(&token.id, old)?,
-                        None => {
-                            self.secrets.delete(&token.id)?;
-                        }
-                    }
-                    return Err(e);
-                }
-                Ok(())
+                // Finishes the main account's entry in the same transaction.
+                commit(&self.conn)
             })();
-            // The old value is no longer needed whichever way it went.
+            if let Err(e) = result {
+                // The main account may hold the new value (even a failed write may have
+                // landed). Put the old one back; only then is the copy in `#prev` spare. What
+                // cannot be settled now stays journaled, and the next open (or the next
+                // keychain write) restores the old value from `#prev`.
+                let restored = match &old {
+                    Some(old) => self.secrets.set(&token.id, old),
+                    None => self.secrets.delete(&token.id).map(drop),
+                };
+                if restored.is_ok() {
+                    let _ = journal::finish(&self.conn, &[&token.id]);
+                    if self.secrets.delete(&previous_account).is_ok() {
+                        let _ = journal::finish(&self.conn, &[&previous_account]);
+                    }
+                }
+                return Err(e);
+            }
+            // Committed: the old value is no longer needed. If the keychain fails here, the
+            // journal entry makes the next open remove it.
             if self.secrets.delete(&previous_account).is_ok() {
                 let _ = journal::finish(&self.conn, &[&previous_account]);
-            }
-            match result {
-                Ok(()) => {}
-                Err(e) => {
-                    let _ = journal::finish(&self.conn, &[&token.id]);
-                    return Err(e);
-                }
             }
         } else {
             commit(&self.conn)?;
@@ -673,7 +722,8 @@ impl Vault {
         // The tombstone is committed; if the keychain fails now, the journal entry makes the
         // next open remove the secret.
         if kept && self.secrets.delete(&token.id).is_ok() {
-            journal::finish(&self.conn, &[&token.id])?;
+            // The deletion is done; a journal entry left behind only costs a look at next open.
+            let _ = journal::finish(&self.conn, &[&token.id]);
         }
         Ok(token)
     }
@@ -790,10 +840,14 @@ impl Vault {
 
     pub(crate) fn write_lock(&self) -> Result<WriteLock> {
         let path = self.dir.join(LOCK_FILE);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
+        let mut options = File::options();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
             .open(&path)
             .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
         let started = Instant::now();
@@ -990,13 +1044,13 @@ impl Vault {
             return Ok(token);
         }
         journal::begin(&self.conn, &token.id, &[&token.id], n.now)?;
-        if let Err(e) = self.secrets.set(&token.id, n.secret) {
-            let _ = journal::finish(&self.conn, &[&token.id]);
-            return Err(e);
-        }
-        if let Err(e) = commit(&self.conn) {
-            // Undo the keychain write; if even that fails, the journal entry makes the next
-            // open remove it.
+        // A failed keychain write may still have landed, so either failure is undone the same
+        // way; if even the undo fails, the journal entry makes the next open remove the secret.
+        if let Err(e) = self
+            .secrets
+            .set(&token.id, n.secret)
+            .and_then(|()| commit(&self.conn))
+        {
             if self.secrets.delete(&token.id).is_ok() {
                 let _ = journal::finish(&self.conn, &[&token.id]);
             }
@@ -1161,17 +1215,48 @@ fn default_display_name() -> String {
         .unwrap_or_else(|| "me".to_string())
 }
 
-fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
-        return Ok(());
+/// Makes the data directory private, on every open and not only when it is new: it is created
+/// if missing, refused if another user owns it (before anything is changed), and made 0700; the
+/// lock file becomes 0600 (the SQLite files are handled by [`store::open`]).
+///
+/// A symlinked data directory is followed: the ownership check and the mode apply to the
+/// directory it points to (data kept on another disk stays private), and the link itself is
+/// left alone. It is the user's own link; whoever could change it could change the user's files.
+fn prepare_private_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| Error::storage(&format!("could not protect {}", dir.display()), e))?;
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| Error::storage(&format!("could not read {}", dir.display()), e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Err(Error::Storage(format!(
+                "{} belongs to another user (uid {}, while Tokenkeeper runs as uid {me}), so                  others could read or replace what is kept there. Point TOKENKEEPER_HOME at a                  directory of your own, or have its owner hand it over (chown); nothing was changed",
+                dir.display(),
+                meta.uid()
+            )));
+        }
+        make_private(dir, &meta, 0o700)?;
+        let lock = dir.join(LOCK_FILE);
+        if let Ok(meta) = std::fs::metadata(&lock) {
+            make_private(&lock, &meta, 0o600)?;
+        }
     }
     Ok(())
+}
+
+/// Sets `path`'s permission bits to `mode` unless they already are.
+#[cfg(unix)]
+pub(crate) fn make_private(path: &Path, meta: &std::fs::Metadata, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & 0o7777 == mode {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::storage(&format!("could not protect {}", path.display()), e))
 }

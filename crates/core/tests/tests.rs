@@ -15,6 +15,10 @@ mod bad_input;
 mod bounds;
 // Keychain first, then SQLite; undo on failure; reconciliation after a crash.
 mod consistency;
+// Keychain faults mid-import and mid-rotation, undo failing too: nothing lost, nothing orphaned.
+mod faults;
+// The data directory and its files are private on every open; another user's is refused.
+mod private_dir;
 // Many writers on one data directory at once.
 mod concurrency;
 // No secret in the SQLite files, Debug output or errors (real keychain).

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use tempfile::TempDir;
@@ -202,4 +203,80 @@ pub fn age_encrypt_to(public_key: &str, plaintext: &[u8]) -> Vec<u8> {
     w.write_all(plaintext).unwrap();
     w.finish().unwrap();
     out
+}
+
+/// When the secret store under a [`Faulty`] fails: its calls are numbered from 0, and those in
+/// the window `from .. from + count` fail as an unreachable keychain does.
+pub struct FaultPlan {
+    calls: AtomicUsize,
+    from: AtomicUsize,
+    count: AtomicUsize,
+}
+
+impl FaultPlan {
+    pub fn new() -> Arc<FaultPlan> {
+        Arc::new(FaultPlan {
+            calls: AtomicUsize::new(0),
+            from: AtomicUsize::new(usize::MAX),
+            count: AtomicUsize::new(0),
+        })
+    }
+
+    /// Calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Lets the next `after` calls through, then fails `count` calls (`usize::MAX`: every later
+    /// one, as a keychain that went away; 1: one call, as a keychain that hiccupped).
+    pub fn fail(&self, after: usize, count: usize) {
+        self.count.store(count, Ordering::SeqCst);
+        self.from.store(self.calls() + after, Ordering::SeqCst);
+    }
+
+    /// Every later call works again.
+    pub fn heal(&self) {
+        self.from.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> Result<()> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        let from = self.from.load(Ordering::SeqCst);
+        if n >= from && n - from < self.count.load(Ordering::SeqCst) {
+            return Err(Error::KeychainUnavailable(
+                "injected fault: the keychain went away; nothing was stored".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A secret store that fails when its [`FaultPlan`] says so, and otherwise passes every call on.
+pub struct Faulty<S> {
+    pub inner: S,
+    pub plan: Arc<FaultPlan>,
+}
+
+impl<S: SecretStore> SecretStore for Faulty<S> {
+    fn set(&self, account: &str, secret: &SecretString) -> Result<()> {
+        self.plan.check()?;
+        self.inner.set(account, secret)
+    }
+    fn get(&self, account: &str) -> Result<Option<SecretString>> {
+        self.plan.check()?;
+        self.inner.get(account)
+    }
+    fn delete(&self, account: &str) -> Result<bool> {
+        self.plan.check()?;
+        self.inner.delete(account)
+    }
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+}
+
+/// Opens `dir` over the in-memory `secrets`, failing as `plan` says.
+pub fn open_faulty(dir: &Path, secrets: &Arc<MemoryStore>, plan: &Arc<FaultPlan>) -> Vault {
+    let (inner, plan) = (secrets.clone(), plan.clone());
+    Vault::open_with_store(dir, move |_| Box::new(Faulty { inner, plan })).unwrap()
 }

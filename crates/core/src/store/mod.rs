@@ -32,6 +32,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens the database file, refusing files that are not ours, and migrates it.
 pub(crate) fn open(path: &Path) -> Result<Connection> {
+    create_private(path)?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -68,12 +69,59 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
         )));
     }
 
+    make_files_private(path)?;
     retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))
         .map_err(|e| not_ours(path, e))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     migrate(&conn, version)?;
     Ok(conn)
+}
+
+/// Creates a new database file readable by the user alone (0600) before SQLite opens it. SQLite
+/// creates the `-wal` and `-shm` files lazily with the database file's own mode, so they come
+/// out 0600 too. An existing file is left for [`make_files_private`].
+fn create_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // create_new: never truncates, and a file another process creates meanwhile is kept.
+        match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(Error::storage(
+                    &format!("could not create {}", path.display()),
+                    e,
+                ))
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Makes the database and its `-wal` and `-shm` files 0600 on every open, once the file is known
+/// to be ours: a store made by an older build, or copied in, may be 0644.
+fn make_files_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        if let Ok(meta) = std::fs::metadata(&file) {
+            crate::vault::make_private(&file, &meta, 0o600)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Retries `f` while another connection holds a lock SQLite does not wait for by itself: the

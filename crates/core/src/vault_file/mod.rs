@@ -5,7 +5,8 @@
 //! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
 //! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
 //! one SQLite transaction stores every row, event and shared version. If that transaction fails the
-//! keychain writes are undone; if the process dies, reconciliation at the next open undoes them.
+//! keychain writes are undone; whatever cannot be undone (the keychain went away too), or is left
+//! by a process that died, stays journaled, and reconciliation at the next open undoes it.
 
 #[cfg(test)]
 mod cctv;
@@ -309,6 +310,9 @@ impl Vault {
             ));
         }
         let _lock = self.write_lock()?;
+        // What an earlier failed undo left is put right first: the old value of a secret this
+        // import overwrites is read from the keychain below and must be the committed one.
+        self.settle_pending()?;
         let now = Utc::now();
         let local = self.merge_local(now)?;
         let fresh = merge::classify(&plan.payload, &local);
@@ -360,49 +364,64 @@ impl Vault {
         if !journaled.is_empty() {
             journal::begin_many(&self.conn, &journaled, now)?;
         }
-        let forget = |conn: &rusqlite::Connection, accounts: &[(String, String)]| {
-            let names: Vec<&str> = accounts.iter().map(|(a, _)| a.as_str()).collect();
+        // An account is finished once it is settled: untouched, undone, or committed. What a
+        // failed undo leaves stays journaled for the next open (or the next keychain write).
+        let finish_settled = |conn: &rusqlite::Connection, unsettled: &[String]| {
+            let names: Vec<&str> = journaled
+                .iter()
+                .map(|(a, _)| a.as_str())
+                .filter(|a| !unsettled.iter().any(|u| u == a))
+                .collect();
             let _ = journal::finish(conn, &names);
         };
 
-        // 2. Keychain writes; on failure put back what was there.
-        let mut written: Vec<(&str, Option<SecretString>)> = Vec::new();
+        // 2. Keychain writes; on failure put back what was there. An account is listed in
+        // `written` before its first write, since a write that reports failure may still land.
+        let mut written: Vec<(&str, Option<SecretString>, bool)> = Vec::new();
         let keychain = (|| -> Result<()> {
             for w in &stores {
                 let id = w.token.id.as_str();
                 let old = if w.overwrites {
-                    let old = self.secrets.get(id)?;
-                    if let Some(old) = &old {
-                        self.secrets.set(&prev(id), old)?;
-                    }
-                    old
+                    self.secrets.get(id)?
                 } else {
                     None
                 };
+                written.push((id, old.clone(), w.overwrites));
+                if let Some(old) = &old {
+                    self.secrets.set(&prev(id), old)?;
+                }
                 let secret = w
                     .incoming
                     .secret
                     .as_ref()
                     .expect("store_secret has a secret");
-                written.push((id, old));
                 self.secrets.set(id, secret)?;
                 done += 1;
                 progress(done, total);
             }
             Ok(())
         })();
-        let undo = |vault: &Vault, written: &[(&str, Option<SecretString>)]| {
-            for (id, old) in written.iter().rev() {
-                let _ = match old {
+        // Puts every written account back and returns the accounts it could not settle. The
+        // copy in `#prev` is dropped only once the main account holds the old value again.
+        let undo = |vault: &Vault, written: &[(&str, Option<SecretString>, bool)]| {
+            let mut unsettled = Vec::new();
+            for (id, old, overwrites) in written.iter().rev() {
+                let restored = match old {
                     Some(old) => vault.secrets.set(id, old),
                     None => vault.secrets.delete(id).map(drop),
                 };
-                let _ = vault.secrets.delete(&prev(id));
+                if restored.is_err() {
+                    unsettled.push(id.to_string());
+                }
+                if *overwrites && (restored.is_err() || vault.secrets.delete(&prev(id)).is_err()) {
+                    unsettled.push(prev(id));
+                }
             }
+            unsettled
         };
         if let Err(e) = keychain {
-            undo(self, &written);
-            forget(&self.conn, &journaled);
+            let unsettled = undo(self, &written);
+            finish_settled(&self.conn, &unsettled);
             return Err(e);
         }
 
@@ -480,8 +499,8 @@ impl Vault {
             Ok(())
         })();
         if let Err(e) = commit {
-            undo(self, &written);
-            forget(&self.conn, &journaled);
+            let unsettled = undo(self, &written);
+            finish_settled(&self.conn, &unsettled);
             return Err(e);
         }
         report.secrets_stored = stores.len();
