@@ -119,9 +119,12 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Check,
     /// Show who this install is: display name, vault id, keychain service, data directory,
-    /// and the public key others export vault files to
+    /// the public key others export vault files to, and the member key to share with your team
     #[command(after_help = EXIT_CODES)]
     Whoami,
+    /// Team members: whose vault files you trust, and who `tok export --team` encrypts to
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Write every token (kept secrets included) to an encrypted vault file for your team
     #[command(after_help = EXIT_CODES)]
     Export(ExportArgs),
@@ -280,6 +283,30 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Add a team member by the member key their `tok whoami` shows (tkmember1_...)
+    #[command(after_help = EXIT_CODES)]
+    Add {
+        /// A name for them, unique in your team (without case)
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Their member key, as their `tok whoami` or Settings shows it
+        #[arg(value_name = "MEMBER-KEY")]
+        member_key: String,
+    },
+    /// List team members with their fingerprints
+    #[command(after_help = EXIT_CODES)]
+    List,
+    /// Remove a team member: their files are no longer trusted, and team exports leave them out
+    #[command(after_help = EXIT_CODES)]
+    Remove {
+        /// The member's name
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The vault file to write (replaced whole if it exists; readable only by you)
@@ -296,6 +323,9 @@ pub struct ExportArgs {
     /// Encrypt to this install's own public key too (alone: a backup only you can open)
     #[arg(long, conflicts_with = "passphrase_stdin")]
     pub to_self: bool,
+    /// Encrypt to every team member (`tok team list`) and to yourself
+    #[arg(long, conflicts_with_all = ["passphrase_stdin", "to", "to_self"])]
+    pub team: bool,
     /// Read the passphrase from stdin (all of it, minus one trailing newline) instead of a
     /// hidden prompt with confirmation
     #[arg(long)]
@@ -320,4 +350,12 @@ pub struct ImportArgs {
     /// For tokens both sides edited since the last merge, take theirs (default: keep yours)
     #[arg(long)]
     pub take_theirs: bool,
+    /// Trust the file's signer when it is not a team member yet: the fingerprint the preview
+    /// shows (asked on a terminal; required in scripts). The signer becomes a team member
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub trust_signer: Option<String>,
+    /// Apply deletions and replaced secrets the preview lists without asking (required for
+    /// them when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

@@ -4,6 +4,7 @@
 pub(crate) mod events;
 pub(crate) mod history;
 pub(crate) mod journal;
+pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod services;
 pub(crate) mod tokens;
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_token_history.sql"),
+    include_str!("migrations/003_members.sql"),
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@
 
 mod merge;
 mod payload;
+mod signed;
 
 use std::io::{BufReader, Read, Write as _};
 use std::path::Path;
@@ -27,8 +28,8 @@ use crate::store::{self, events, history, journal, meta, services, tokens};
 use crate::vault::{Vault, PREVIOUS_SUFFIX};
 
 pub use merge::{
-    ChangeKind, ConflictKind, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
-    VaultFileSource,
+    ChangeKind, ConflictKind, DestructiveKind, MergeCounts, MergePlan, MergeReport, MergeRow,
+    Resolution, VaultFileSource,
 };
 
 /// Keychain account of this install's age identity. Token accounts are UUIDs, so it cannot clash.
@@ -51,6 +52,8 @@ pub enum ExportTarget {
     Passphrase(SecretString),
     /// The holders of these age X25519 public keys (`age1...`), e.g. from `tok whoami`.
     Recipients(Vec<String>),
+    /// Every team member ([`Vault::team_list`]) and this install itself.
+    Team,
 }
 
 /// How to open a file being imported.
@@ -84,6 +87,10 @@ pub struct ExportSummary {
     pub secrets_missing: usize,
     pub bytes: usize,
     pub protection: FileProtection,
+    /// How many public keys it was encrypted to (0 for a passphrase).
+    pub recipients: usize,
+    /// The fingerprint of this install's signing key, which signed the file.
+    pub signed_by: String,
 }
 
 /// Tells whether a vault file needs a passphrase or an identity, without decrypting it.
@@ -178,7 +185,26 @@ impl Vault {
             ExportTarget::Recipients(keys) => {
                 (parse_recipients(&keys)?, FileProtection::Recipients)
             }
+            ExportTarget::Team => {
+                let mut keys = self.team_recipients()?;
+                if keys.is_empty() {
+                    return Err(Error::invalid(
+                        "There are no team members yet, so there is no team to export to. Add \
+                         them with `tok team add NAME MEMBER-KEY` (each member's `tok whoami` \
+                         shows their member key), or export --to their public keys",
+                    ));
+                }
+                keys.push(self.public_key()?);
+                (parse_recipients(&keys)?, FileProtection::Recipients)
+            }
         };
+        let recipient_count = match protection {
+            FileProtection::Passphrase => 0,
+            FileProtection::Recipients => recipients.len(),
+        };
+        // Every export is signed; the keys are made in the keychain on first use.
+        let member = self.own_member_key()?;
+        let signing = self.signing_key()?;
 
         let now = Utc::now();
         let all = tokens::all(&self.conn, now)?;
@@ -191,6 +217,8 @@ impl Vault {
             secrets_missing: 0,
             bytes: 0,
             protection,
+            recipients: recipient_count,
+            signed_by: member.fingerprint(),
         };
         for t in all {
             let secret = if t.status != Status::Deleted && t.storage == Storage::Keychain {
@@ -231,8 +259,11 @@ impl Vault {
             services: &services,
             tokens: &outgoing,
         })?;
-        let bytes = encrypt(&plaintext, recipients)?;
+        let sealed = signed::seal(&plaintext, &signing, &member, &actor, now)?;
         drop(plaintext);
+        drop(signing);
+        let bytes = encrypt(&sealed, recipients)?;
+        drop(sealed);
         summary.bytes = bytes.len();
 
         let detail = match protection {
@@ -261,14 +292,24 @@ impl Vault {
     }
 
     /// Opens a vault file and works out what importing it would do. Changes nothing.
+    ///
+    /// The signature is checked before anything else in the file is read: an unsigned or
+    /// badly signed file is refused. A file signed by a key that is neither this install's nor
+    /// a team member's previews, with [`MergePlan::signer`] saying so, and applies only after
+    /// [`Vault::trust_signer`].
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
-        let now = Utc::now();
-        let payload = payload::parse(&plaintext, now)?;
+        let (signed_payload, verified) = signed::open(&plaintext)?;
         drop(plaintext);
+        let signer =
+            self.describe_signer(&verified.member_key, &verified.name, verified.signed_at)?;
+        let now = Utc::now();
+        let payload = payload::parse(&signed_payload, now)?;
+        drop(signed_payload);
         let local = self.merge_local(now)?;
-        let rows = merge::classify(&payload, &local);
-        Ok(MergePlan {
+        let mut rows = merge::classify(&payload, &local);
+        merge::mark_destructive(&payload, &mut rows, &local);
+        let mut plan = MergePlan {
             source: VaultFileSource {
                 vault_id: payload.vault_id.clone(),
                 exported_at: payload.exported_at,
@@ -278,9 +319,15 @@ impl Vault {
             },
             counts: merge::count(&rows),
             rows,
+            destructive: 0,
+            signer,
             target_vault_id: self.identity().vault_id,
             payload,
-        })
+            signer_key: verified.member_key,
+            destructive_confirmed: false,
+        };
+        plan.count_destructive();
+        Ok(plan)
     }
 
     /// Applies a previewed import, all or nothing: keychain writes first, then one SQLite
@@ -301,6 +348,8 @@ impl Vault {
             ));
         }
         let _lock = self.write_lock()?;
+        // Trust and confirmation are checked first, against the members as they are now.
+        self.check_signer_trusted(&plan.signer_key, &plan.signer.claimed_name)?;
         let now = Utc::now();
         let local = self.merge_local(now)?;
         let fresh = merge::classify(&plan.payload, &local);
@@ -316,6 +365,7 @@ impl Vault {
                     .into(),
             ));
         }
+        plan.check_destructive_confirmed(&local)?;
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
         let new_services = merge::new_services(&plan.payload, &local.services);
 
