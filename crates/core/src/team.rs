@@ -234,7 +234,8 @@ impl Vault {
             name: name.to_string(),
             age_recipient: key.age_recipient().to_string(),
             signing_key: key.signing_key_bytes(),
-            added_at: Utc::now(),
+            // Stored with microseconds; what is returned is what a list reads back.
+            added_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
             added_by: self.actor(),
         };
         members::insert(&tx, &row)?;
