@@ -75,7 +75,7 @@ fn team_add_list_remove_with_clear_refusals() {
         m.fingerprint,
         a.vault.own_member_key().unwrap().fingerprint()
     );
-    assert_eq!(b.vault.team_list().unwrap(), [m.clone()]);
+    assert_eq!(b.vault.team_list().unwrap(), std::slice::from_ref(&m));
 
     let before = state(&b);
     let refusals = [

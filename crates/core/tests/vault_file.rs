@@ -678,16 +678,14 @@ fn regenerate_vectors() {
     std::fs::write(dir.join("vault-v2-payload.json.minisig"), &sig).unwrap();
     let container = container(payload.as_bytes(), &sig, &test_member_key(), TEST_SIGNER);
     std::fs::write(dir.join("vault-v2-container.json"), &container).unwrap();
-    for (name, plain) in [("vault-v2-passphrase.tkvault", &container[..])] {
-        let mut recipient = age::scrypt::Recipient::new(secret(VECTOR_PASSPHRASE));
-        recipient.set_work_factor(10);
-        let encryptor =
-            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .unwrap();
-        let mut out = Vec::new();
-        let mut w = encryptor.wrap_output(&mut out).unwrap();
-        w.write_all(plain).unwrap();
-        w.finish().unwrap();
-        std::fs::write(dir.join(name), out).unwrap();
-    }
+    let mut recipient = age::scrypt::Recipient::new(secret(VECTOR_PASSPHRASE));
+    recipient.set_work_factor(10);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .unwrap();
+    let mut out = Vec::new();
+    let mut w = encryptor.wrap_output(&mut out).unwrap();
+    w.write_all(&container).unwrap();
+    w.finish().unwrap();
+    std::fs::write(dir.join("vault-v2-passphrase.tkvault"), out).unwrap();
 }

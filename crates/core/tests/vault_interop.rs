@@ -297,7 +297,7 @@ fn minisign_checks_the_committed_v2_vector() {
     );
     // Another key does not verify it.
     let other = MemberKey::from_parts(
-        &test_member_key().age_recipient().to_string(),
+        test_member_key().age_recipient(),
         ed25519_dalek::SigningKey::from_bytes(&[5u8; 32])
             .verifying_key()
             .to_bytes(),
