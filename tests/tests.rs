@@ -18,5 +18,7 @@ mod lifecycle;
 mod settings;
 // The team vault file: the Export and Import dialogs.
 mod vault_file;
+// The Team page, and trusting an unknown signer in the import preview.
+mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
