@@ -11,15 +11,17 @@ Exit codes:
   0  success
   1  a negative answer: `verify` found the token not active, `check` found it malformed,
      or a confirmation was declined
-  2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry)
+  2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry,
+     a malformed member key), or an import that deletes or replaces something without --yes
   3  not found (no token with that name or id)
   4  duplicate or conflict (name or secret already used; not possible in the token's state,
      e.g. `get` of a hash-only token)
   5  the OS keychain is unreachable, or a token's secret is missing from it
   6  database or storage problem (not a Tokenkeeper database, written by a newer version,
      disk or permission errors)
-  7  the vault file could not be opened: wrong passphrase, encrypted to other keys, damaged,
-     not a vault file, a newer format version, or contents that break the format
+  7  the vault file could not be opened or trusted: wrong passphrase, encrypted to other keys,
+     damaged, not a vault file, a newer format version, contents that break the format,
+     unsigned (format version 1), a bad signature, or signed by a key not trusted
 `tok run` exits with the command's own exit code once the command has started.
 
 With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.

@@ -403,3 +403,62 @@ fn a_version_1_file_exits_7_as_unsigned() {
     );
     assert!(names(&ben).is_empty());
 }
+
+/// `tok import FILE` at a terminal (a pseudo-terminal through `script`), with `typed` as the
+/// person's answers.
+fn import_at_a_terminal(tok: &Tok, file: &str, typed: &str) -> Out {
+    let mut cmd = std::process::Command::new("script");
+    cmd.args([
+        "-qec",
+        &format!("{} import {file}", env!("CARGO_BIN_EXE_tok")),
+        "/dev/null",
+    ]);
+    tok.run_with(cmd, Some(typed))
+}
+
+#[test]
+fn on_a_terminal_tok_asks_before_trusting_a_key_and_before_deleting() {
+    let (ana, _) = ana();
+    let ben = Tok::new();
+    let send = || {
+        let file = file_in(&ana, "send.tkvault");
+        ana.run(&["export", "--to", &public_key(&ben), "-o", &file])
+            .ok();
+        file
+    };
+    let file = send();
+    let before = (ben.list(&[]), ben.keychain_search());
+    let no = import_at_a_terminal(&ben, &file, "n\n");
+    assert_eq!(no.code, 1, "{no:?}");
+    assert!(no.stdout.contains("Trust this key?"), "{}", no.stdout);
+    assert!(no.stdout.contains(&fingerprint(&ana)), "{}", no.stdout);
+    assert_eq!((ben.list(&[]), ben.keychain_search()), before);
+    assert!(ben.run(&["--json", "team", "list"]).ok().json()[0].is_null());
+
+    let yes = import_at_a_terminal(&ben, &file, "y\n");
+    assert_eq!(yes.code, 0, "{yes:?}");
+    assert_eq!(names(&ben), ["GitHub CI", "partner-a"]);
+    assert_eq!(
+        ben.run(&["--json", "team", "list"]).ok().json()[0]["fingerprint"],
+        fingerprint(&ana).as_str()
+    );
+
+    // A member's file that deletes a token here: asked about, and only a yes deletes it.
+    ana.run(&["delete", "GitHub CI", "--yes"]).ok();
+    let file = send();
+    let no = import_at_a_terminal(&ben, &file, "n\n");
+    assert_eq!(no.code, 1, "{no:?}");
+    assert!(
+        no.stdout.contains("delete the token 'GitHub CI'"),
+        "{}",
+        no.stdout
+    );
+    assert!(
+        !no.stdout.contains("Trust this key?"),
+        "a member is not asked about"
+    );
+    assert_eq!(names(&ben), ["GitHub CI", "partner-a"]);
+    let yes = import_at_a_terminal(&ben, &file, "y\n");
+    assert_eq!(yes.code, 0, "{yes:?}");
+    assert_eq!(names(&ben), ["partner-a"]);
+}

@@ -1,6 +1,8 @@
 //! The team vault file (`.tkvault`, docs/vault-format.md): an age file, encrypted to a passphrase
-//! or to X25519 public keys, holding a versioned JSON payload. Export writes one; import previews
-//! the merge ([`MergePlan`]) and then applies it all-or-nothing.
+//! or to X25519 public keys, holding a signed container (`signed`) around a versioned JSON
+//! payload. Export writes and signs one; import checks the signature first, previews the merge
+//! ([`MergePlan`]) and then applies it all-or-nothing, once its signer is trusted and its
+//! destructive rows are confirmed.
 //!
 //! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
 //! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
@@ -336,7 +338,11 @@ impl Vault {
     /// are written and once more when everything is committed.
     ///
     /// If this vault changed since the preview in a way that changes the plan, nothing is
-    /// applied and the error asks for a new preview.
+    /// applied and the error asks for a new preview. A file whose signer is neither this
+    /// install nor a team member is refused (`untrusted_signer`: see [`Vault::trust_signer`]),
+    /// and so is a plan that deletes a token here or replaces or removes a secret kept here,
+    /// unless [`MergePlan::confirm_destructive`] was called (`confirmation_required`). Both are
+    /// checked before anything is written.
     pub fn apply_import(
         &mut self,
         plan: MergePlan,
