@@ -29,6 +29,11 @@ const APP_COMMANDS: &[&str] = &[
     "preview_import",
     "apply_import",
     "cancel_import",
+    "trust_signer",
+    "member_key",
+    "team_list",
+    "team_add",
+    "team_remove",
 ];
 
 fn main() {

@@ -22,5 +22,7 @@ mod clipboard;
 mod vault_file;
 // HTML and script in names, descriptions and service fields render as text; far-future expiry.
 mod hostile_text;
+// The Team page, and trusting an unknown signer in the import preview.
+mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;

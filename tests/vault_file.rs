@@ -54,13 +54,16 @@ async fn export_with_a_passphrase_opens_in_another_install() {
     let other = tempfile::tempdir().unwrap();
     let mut ben = Vault::open(other.path()).unwrap();
     let bytes = std::fs::read(&file).unwrap();
-    let plan = ben
+    let mut plan = ben
         .preview_import(
             &bytes,
             ImportKey::Passphrase(SecretString::from(PASSPHRASE.to_string())),
         )
         .unwrap();
     assert_eq!(plan.counts.new, 2);
+    // Signed by the app's install, which Ben does not know yet: he trusts it, then applies.
+    assert!(!plan.signer.trusted);
+    ben.trust_signer(&mut plan, None).unwrap();
     ben.apply_import(plan, |_, _| {}).unwrap();
     let key = ben.reveal("GitHub CI", Access::Revealed).unwrap();
     assert_eq!(
@@ -88,10 +91,13 @@ async fn import_previews_then_applies_and_a_second_import_changes_nothing() {
         &file,
     )
     .unwrap();
+    let ben_key = ben.own_member_key().unwrap().to_string();
     drop(ben);
 
     let mut seed = Seed::new();
     seed.generate("Mine", None, &[], false);
+    // Ben is a team member here, so his signed file merges as before.
+    seed.vault.team_add("Ben", &ben_key).unwrap();
     let app = App::with("import", seed).await;
     let before = app.vault().list(&Default::default()).unwrap();
 

@@ -43,6 +43,11 @@ pub fn run() {
             commands::vault_file::preview_import,
             commands::vault_file::apply_import,
             commands::vault_file::cancel_import,
+            commands::vault_file::trust_signer,
+            commands::team::member_key,
+            commands::team::team_list,
+            commands::team::team_add,
+            commands::team::team_remove,
         ])
         .build(tauri::generate_context!())
         .expect("Tokenkeeper could not start its window")

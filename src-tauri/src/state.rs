@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use tokenkeeper_core::{default_data_dir, MergePlan, Vault};
+use tokenkeeper_core::{default_data_dir, Error, MergePlan, Vault};
 
 use crate::error::AppResult;
 
@@ -33,6 +33,18 @@ impl AppState {
     /// Keeps (or with `None`, drops) the import preview until Apply.
     pub fn keep_plan(&self, plan: Option<MergePlan>) {
         *self.plan.lock().unwrap_or_else(|p| p.into_inner()) = plan;
+    }
+
+    /// Runs `f` on the kept import preview (to trust its signer, say).
+    pub fn with_plan<T>(&self, f: impl FnOnce(&mut MergePlan) -> AppResult<T>) -> AppResult<T> {
+        let mut slot = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_mut() {
+            Some(plan) => f(plan),
+            None => Err(Error::InvalidInput(
+                "There is no import preview; preview the file first".into(),
+            )
+            .into()),
+        }
     }
 
     /// Takes the import preview for Apply; a second Apply finds none.

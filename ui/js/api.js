@@ -56,9 +56,19 @@ export const exportVault = (path, to) => call("export_vault", { path, to });
 export const vaultFileKind = (path) => call("vault_file_kind", { path });
 export const previewImport = (path, passphrase) => call("preview_import", { path, passphrase: passphrase ?? null });
 /** Applies the last preview; onProgress(done, total) as it goes. */
-export function applyImport(takeTheirs, onProgress) {
+/** confirmDestructive: the user's yes to the deletions and replaced secrets Apply named. */
+export function applyImport(takeTheirs, confirmDestructive, onProgress) {
   const channel = new window.__TAURI__.core.Channel();
   channel.onmessage = (p) => onProgress(p.done, p.total);
-  return call("apply_import", { takeTheirs, onProgress: channel });
+  return call("apply_import", { takeTheirs, confirmDestructive, onProgress: channel });
 }
+/** Trusts the previewed file's signer (adds them to the team as `name`); the new preview. */
+export const trustSigner = (name) => call("trust_signer", { name: name ?? null });
 export const cancelImport = () => call("cancel_import");
+
+// --- team --------------------------------------------------------------------------------------
+/** {member_key, fingerprint} of this install, made on first use. */
+export const memberKey = () => call("member_key");
+export const teamList = () => call("team_list");
+export const teamAdd = (name, memberKey) => call("team_add", { name, memberKey });
+export const teamRemove = (name) => call("team_remove", { name });

@@ -8,9 +8,10 @@ import { initDetails, openDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
 import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
+import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
 
-const views = ["view-dashboard", "view-details", "view-settings"];
+const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
 
 function route() {
   const hash = location.hash || "#/";
@@ -22,11 +23,15 @@ function route() {
   } else if (hash === "#/settings") {
     view = "view-settings";
     openSettings();
+  } else if (hash === "#/team") {
+    view = "view-team";
+    openTeam();
   } else {
     refresh();
   }
   views.forEach((v) => ($(v).hidden = v !== view));
-  $("nav-tokens").toggleAttribute("aria-current", view !== "view-settings");
+  $("nav-tokens").toggleAttribute("aria-current", view === "view-dashboard" || view === "view-details");
+  $("nav-team").toggleAttribute("aria-current", view === "view-team");
   $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
 
@@ -42,7 +47,7 @@ function onKey(event) {
   if (typing(event.target) || anyDialogOpen() || isDrawerOpen()) return;
   if (event.key === "/") {
     event.preventDefault();
-    if (location.hash.startsWith("#/token/") || location.hash === "#/settings") location.hash = "#/";
+    if (location.hash !== "" && location.hash !== "#/") location.hash = "#/";
     $("search").focus();
     $("search").select();
   } else if (event.key === "n") {
@@ -73,6 +78,7 @@ function init() {
   initDialogs();
   initDrawer();
   initSettings();
+  initTeam();
   initVaultFile();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));
   $("open-add").addEventListener("click", () => openDrawer("add"));

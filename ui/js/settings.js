@@ -21,6 +21,7 @@ export async function openSettings() {
     // Made in the keychain on first use, so it may take a moment (or fail if the keychain is away).
     $("my-public-key").value = about.identity.public_key ?? "";
     $("my-public-key").value = await api.publicKey();
+    $("set-member-key").value = (await api.memberKey()).member_key;
   } catch (err) {
     showError(err);
   }
@@ -53,4 +54,5 @@ async function save(event) {
 export function initSettings() {
   $("settings-form").addEventListener("submit", save);
   $("copy-public-key").addEventListener("click", () => copyValue($("my-public-key").value, "public key"));
+  $("copy-set-member-key").addEventListener("click", () => copyValue($("set-member-key").value, "member key"));
 }

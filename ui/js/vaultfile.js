@@ -21,6 +21,7 @@ export async function openExport() {
   $("x-meter").value = 0;
   $("x-strength").textContent = "";
   syncExportTarget();
+  showTeamSize();
   $("dlg-export").showModal();
   $("x-pass").focus();
   try {
@@ -33,9 +34,19 @@ export async function openExport() {
 const exportTarget = () => new FormData($("export-form")).get("export-to");
 
 function syncExportTarget() {
-  const pass = exportTarget() === "passphrase";
-  $("export-pass").hidden = !pass;
-  $("export-recipients").hidden = pass;
+  $("export-pass").hidden = exportTarget() !== "passphrase";
+  $("export-recipients").hidden = exportTarget() !== "recipients";
+}
+
+/** "(3 members)" beside the My team choice, which needs at least one member. */
+async function showTeamSize() {
+  try {
+    const n = (await api.teamList()).length;
+    $("x-team-count").textContent = n ? `(${fmt.count(n)} ${n === 1 ? "member" : "members"} and you)` : "(add members on the Team page first)";
+    $("x-to-team").disabled = n === 0;
+  } catch {
+    $("x-team-count").textContent = "";
+  }
 }
 
 let hintTimer;
@@ -77,6 +88,8 @@ async function doExport(event) {
       ok = false;
     }
     to = { kind: "passphrase", passphrase: pass };
+  } else if (exportTarget() === "team") {
+    to = { kind: "team" };
   } else {
     const recipients = $("x-recipients").value.split(/[\s,]+/).filter(Boolean);
     const includeMe = $("x-include-me").checked;
@@ -110,6 +123,7 @@ async function doExport(event) {
 // --- import ----------------------------------------------------------------------------------
 
 let previewed = false;
+let plan = null; // the preview as last drawn
 
 export function openImport() {
   $("import-form").reset();
@@ -121,11 +135,14 @@ export function openImport() {
 
 function resetPreview() {
   previewed = false;
+  plan = null;
+  $("import-trust").hidden = true;
+  $("import-signer").textContent = "";
   $("import-preview").hidden = true;
   $("import-apply").hidden = true;
   $("import-progress").hidden = true;
   $("import-progress").value = 0;
-  ["i-path-error", "i-pass-error", "import-error"].forEach((id) => fieldError(id, ""));
+  ["i-path-error", "i-pass-error", "import-error", "i-trust-error"].forEach((id) => fieldError(id, ""));
 }
 
 const changeLabel = { new: "New", updated: "Updated", unchanged: "Unchanged", deleted: "Deleted", conflict: "Conflict" };
@@ -161,9 +178,20 @@ async function doPreview(event) {
   }
 }
 
-function drawPreview(plan) {
+const destructiveLabel = {
+  deletes_token: "Deletes this token here",
+  replaces_secret: "Replaces the secret kept here",
+  removes_secret: "Removes the secret kept here",
+};
+
+function drawPreview(next) {
   previewed = true;
-  const { source, counts, rows } = plan;
+  plan = next;
+  const { source, counts, rows, signer } = plan;
+  $("import-signer").textContent = `This file is ${signer.description}.`;
+  $("import-signer").classList.toggle("bad", !signer.trusted);
+  $("import-trust").hidden = signer.trusted;
+  if (!signer.trusted) $("i-trust-name").value = signer.claimed_name;
   $("import-source").textContent =
     `${fmt.count(source.tokens)} tokens exported by ${source.exported_by} on ${fmt.dateTime(source.exported_at)} (vault ${source.vault_id}).`;
   $("import-counts").replaceChildren(
@@ -177,7 +205,7 @@ function drawPreview(plan) {
       h("td", {}, h("span", { class: `change change--${r.change}` }, changeLabel[r.change] ?? r.change)),
       h("td", {}, r.name),
       h("td", {}, r.service ?? ""),
-      h("td", { class: "small" }, r.reason),
+      h("td", { class: "small" }, r.reason, r.destructive ? h("strong", { class: "bad destructive" }, ` ${destructiveLabel[r.destructive]}.`) : ""),
       h("td", {}, r.conflict === "both_edited"
         ? h("input", { type: "checkbox", "data-id": r.id, "aria-label": `Take their version of ${r.name}` })
         : ""))));
@@ -185,9 +213,53 @@ function drawPreview(plan) {
   $("import-more").textContent = hidden ? `${fmt.count(hidden)} more (unchanged ones and beyond the first ${PREVIEW_ROWS}) are not listed.` : "";
   $("import-preview").hidden = false;
   const nothing = counts.new + counts.updated + counts.deleted + counts.conflicts === 0;
-  $("import-apply").hidden = nothing;
+  $("import-apply").hidden = nothing || !signer.trusted;
+  labelApply();
   if (nothing) $("import-more").textContent = "Nothing to import: everything in the file is already here.";
+  else if (!signer.trusted) $("i-trust-name").focus();
   else $("import-apply").focus();
+}
+
+const plural = (n, one, many) => `${fmt.count(n)} ${n === 1 ? one : many}`;
+
+/** The rows Apply would destroy something for, with the take-theirs boxes as ticked now. */
+function destructiveRows() {
+  if (!plan) return [];
+  const taken = new Set([...document.querySelectorAll("#import-rows input[type=checkbox]:checked")].map((c) => c.dataset.id));
+  return plan.rows.filter((r) => r.destructive && (r.change !== "conflict" || taken.has(r.id)));
+}
+
+/** Apply names what it will delete or replace: pressing it is the user's yes to exactly that. */
+function labelApply() {
+  const rows = destructiveRows();
+  const deletes = rows.filter((r) => r.destructive === "deletes_token").length;
+  const replaces = rows.length - deletes;
+  const parts = [];
+  if (deletes) parts.push(`delete ${plural(deletes, "token", "tokens")}`);
+  if (replaces) parts.push(`replace ${plural(replaces, "kept secret", "kept secrets")}`);
+  const button = $("import-apply");
+  button.textContent = parts.length ? `Apply and ${parts.join(" and ")}` : "Apply";
+  button.classList.toggle("btn--danger", parts.length > 0);
+  button.classList.toggle("btn--primary", parts.length === 0);
+}
+
+async function doTrust() {
+  fieldError("i-trust-error", "");
+  const name = $("i-trust-name").value.trim();
+  if (!name) {
+    fieldError("i-trust-error", "Name is required: how you know the signer");
+    $("i-trust-name").focus();
+    return;
+  }
+  await busy($("dlg-import"), async () => {
+    try {
+      const next = await api.trustSigner(name);
+      drawPreview(next);
+      toast(`Trusted ${name}'s key; they are now on your team.`);
+    } catch (err) {
+      fieldError("i-trust-error", err.message);
+    }
+  });
 }
 
 async function doApply() {
@@ -199,7 +271,7 @@ async function doApply() {
   bar.removeAttribute("value"); // indeterminate until the first report
   await busy(dlg, async () => {
     try {
-      const r = await api.applyImport(takeTheirs, (done, total) => {
+      const r = await api.applyImport(takeTheirs, destructiveRows().length > 0, (done, total) => {
         bar.max = Math.max(1, total);
         bar.value = done;
       });
@@ -232,6 +304,8 @@ export function initVaultFile() {
   $("import-form").addEventListener("submit", doPreview);
   $("i-path").addEventListener("input", resetPreview);
   $("import-apply").addEventListener("click", doApply);
+  $("import-trust-btn").addEventListener("click", doTrust);
+  $("import-rows").addEventListener("change", labelApply);
   $("import-cancel").addEventListener("click", () => $("dlg-import").close());
   $("dlg-import").addEventListener("close", () => {
     $("i-pass").value = "";

@@ -11,15 +11,17 @@ Exit codes:
   0  success
   1  a negative answer: `verify` found the token not active, `check` found it malformed,
      or a confirmation was declined
-  2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry)
+  2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry,
+     a malformed member key), or an import that deletes or replaces something without --yes
   3  not found (no token with that name or id)
   4  duplicate or conflict (name or secret already used; not possible in the token's state,
      e.g. `get` of a hash-only token)
   5  the OS keychain is unreachable, or a token's secret is missing from it
   6  database or storage problem (not a Tokenkeeper database, written by a newer version,
      disk or permission errors)
-  7  the vault file could not be opened: wrong passphrase, encrypted to other keys, damaged,
-     not a vault file, a newer format version, or contents that break the format
+  7  the vault file could not be opened or trusted: wrong passphrase, encrypted to other keys,
+     damaged, not a vault file, a newer format version, contents that break the format,
+     unsigned (format version 1), a bad signature, or signed by a key not trusted
 `tok run` exits with the command's own exit code once the command has started.
 
 With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.
@@ -119,9 +121,12 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Check,
     /// Show who this install is: display name, vault id, keychain service, data directory,
-    /// and the public key others export vault files to
+    /// the public key others export vault files to, and the member key to share with your team
     #[command(after_help = EXIT_CODES)]
     Whoami,
+    /// Team members: whose vault files you trust, and who `tok export --team` encrypts to
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Write every token (kept secrets included) to an encrypted vault file for your team
     #[command(after_help = EXIT_CODES)]
     Export(ExportArgs),
@@ -280,6 +285,30 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Add a team member by the member key their `tok whoami` shows (tkmember1_...)
+    #[command(after_help = EXIT_CODES)]
+    Add {
+        /// A name for them, unique in your team (without case)
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Their member key, as their `tok whoami` or Settings shows it
+        #[arg(value_name = "MEMBER-KEY")]
+        member_key: String,
+    },
+    /// List team members with their fingerprints
+    #[command(after_help = EXIT_CODES)]
+    List,
+    /// Remove a team member: their files are no longer trusted, and team exports leave them out
+    #[command(after_help = EXIT_CODES)]
+    Remove {
+        /// The member's name
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The vault file to write (replaced whole if it exists; readable only by you)
@@ -296,6 +325,9 @@ pub struct ExportArgs {
     /// Encrypt to this install's own public key too (alone: a backup only you can open)
     #[arg(long, conflicts_with = "passphrase_stdin")]
     pub to_self: bool,
+    /// Encrypt to every team member (`tok team list`) and to yourself
+    #[arg(long, conflicts_with_all = ["passphrase_stdin", "to", "to_self"])]
+    pub team: bool,
     /// Read the passphrase from stdin (all of it, minus one trailing newline) instead of a
     /// hidden prompt with confirmation
     #[arg(long)]
@@ -320,4 +352,12 @@ pub struct ImportArgs {
     /// For tokens both sides edited since the last merge, take theirs (default: keep yours)
     #[arg(long)]
     pub take_theirs: bool,
+    /// Trust the file's signer when it is not a team member yet: the fingerprint the preview
+    /// shows (asked on a terminal; required in scripts). The signer becomes a team member
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub trust_signer: Option<String>,
+    /// Apply deletions and replaced secrets the preview lists without asking (required for
+    /// them when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }

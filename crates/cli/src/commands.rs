@@ -278,7 +278,7 @@ pub fn check(json: bool) -> Result<ExitCode> {
 pub fn whoami(vault: &mut Vault, json: bool) -> Result<ExitCode> {
     // The public key is made in the keychain on first use; without a keychain, whoami still
     // answers with what it knows.
-    if let Err(e) = vault.public_key() {
+    if let Err(e) = vault.own_member_key() {
         eprintln!(
             "tok: no public key to show: {}",
             output::esc(&e.to_string())

@@ -6,6 +6,7 @@ mod commands;
 mod expiry;
 mod output;
 mod secret_input;
+mod team;
 mod vault_file;
 
 use std::process::ExitCode;
@@ -46,6 +47,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Whoami => commands::whoami(&mut vault, json),
         Command::Export(a) => vault_file::export(&mut vault, a, json),
         Command::Import(a) => vault_file::import(&mut vault, a, json),
+        Command::Team(c) => team::run(&mut vault, c, json),
         Command::Run(a) => commands::run(vault, a),
         Command::Check => unreachable!("handled before the vault is opened"),
     }
@@ -54,7 +56,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// The exit code for each kind of core error (the table in `tok --help` and docs/cli.md).
 fn exit_code(kind: &str) -> u8 {
     match kind {
-        "invalid_input" | "malformed_token" => 2,
+        "invalid_input" | "malformed_token" | "confirmation_required" => 2,
         "not_found" => 3,
         "duplicate" | "conflict" => 4,
         "keychain_unavailable" | "secret_missing" => 5,
@@ -64,7 +66,10 @@ fn exit_code(kind: &str) -> u8 {
         | "not_a_vault_file"
         | "vault_file_damaged"
         | "unsupported_vault_version"
-        | "invalid_vault_file" => 7,
+        | "invalid_vault_file"
+        | "unsigned_vault_file"
+        | "bad_signature"
+        | "untrusted_signer" => 7,
         // not_a_database, database_too_new, storage, and anything newer.
         _ => 6,
     }

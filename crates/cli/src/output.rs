@@ -261,6 +261,16 @@ pub fn identity(id: &Identity) {
         Some(key) => println!("Public key:        {}", esc(key)),
         None => println!("Public key:        (not available: the keychain could not be reached)"),
     }
+    match (&id.member_key, &id.signer_fingerprint) {
+        (Some(key), Some(fingerprint)) => {
+            println!("Member key:        {key}");
+            println!("Fingerprint:       {fingerprint}");
+            if let Some(minisign) = &id.minisign_public_key {
+                println!("Signing key:       {minisign} (minisign)");
+            }
+        }
+        _ => println!("Member key:        (not available: the keychain could not be reached)"),
+    }
 }
 
 /// `tok verify` always answers in JSON: the Verification itself.

@@ -8,8 +8,9 @@ use anyhow::Result;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
-    passphrase_strength, read_vault_file, vault_file_protection, ChangeKind, Error, ExportSummary,
-    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Vault,
+    normalize_fingerprint, passphrase_strength, read_vault_file, vault_file_protection, ChangeKind,
+    DestructiveKind, Error, ExportSummary, ExportTarget, FileProtection, ImportKey, MergePlan,
+    MergeReport, Vault,
 };
 
 use crate::args::{ExportArgs, ImportArgs};
@@ -32,7 +33,9 @@ struct ImportJson<'a> {
 }
 
 pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> {
-    let target = if a.to.is_empty() && !a.to_self {
+    let target = if a.team {
+        ExportTarget::Team
+    } else if a.to.is_empty() && !a.to_self {
         ExportTarget::Passphrase(export_passphrase(a.passphrase_stdin)?)
     } else {
         let mut keys = a.to;
@@ -49,17 +52,25 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> 
         });
     } else {
         println!(
-            "Exported {} token{} ({} with {} secret, {} deleted) to {}, {}.",
+            "Exported {} token{} ({} with {} secret, {} deleted) to {}, {}, signed by your key \
+             {}.",
             summary.tokens,
             plural(summary.tokens),
             summary.secrets,
             if summary.secrets == 1 { "its" } else { "their" },
             summary.tombstones,
             output::esc(&a.output.display().to_string()),
-            match summary.protection {
-                FileProtection::Passphrase => "protected by the passphrase",
-                FileProtection::Recipients => "encrypted to the given public keys",
-            }
+            match (summary.protection, a.team) {
+                (FileProtection::Passphrase, _) => "protected by the passphrase".to_string(),
+                (FileProtection::Recipients, true) => format!(
+                    "encrypted to the team ({} member{} and you)",
+                    summary.recipients - 1,
+                    plural(summary.recipients - 1)
+                ),
+                (FileProtection::Recipients, false) =>
+                    "encrypted to the given public keys".to_string(),
+            },
+            summary.signed_by
         );
     }
     if summary.secrets_missing > 0 {
@@ -144,11 +155,16 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> 
         plan.take_theirs_for_all_edits();
     }
     let dry_run = a.dry_run;
-    // The plan is consumed by apply; keep what will be printed about it.
-    let plan_json = serde_json::to_value(&plan).map_err(|e| anyhow::anyhow!(e))?;
     if !json {
         print_preview(&plan);
     }
+    if !dry_run {
+        if let Some(declined) = confirm_import(vault, &mut plan, &a, json)? {
+            return Ok(declined);
+        }
+    }
+    // The plan is consumed by apply; keep what will be printed about it.
+    let plan_json = serde_json::to_value(&plan).map_err(|e| anyhow::anyhow!(e))?;
     let counts = plan.counts;
     let report = if dry_run {
         None
@@ -174,6 +190,89 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> 
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The two questions before an import changes anything: trust the signer (when not a member
+/// yet) and apply what the file deletes or replaces here. On a terminal they are asked; in
+/// scripts --trust-signer and --yes answer them. Nothing is changed before both are answered:
+/// the signer becomes a member only once the import is going ahead. Returns the exit code
+/// when the user declined.
+fn confirm_import(
+    vault: &mut Vault,
+    plan: &mut MergePlan,
+    a: &ImportArgs,
+    json: bool,
+) -> Result<Option<ExitCode>> {
+    let interactive = !json && secret_input::stdin_is_terminal();
+    let signer = plan.signer().clone();
+    let trust = match &a.trust_signer {
+        Some(typed) => {
+            let wanted = normalize_fingerprint(typed)?;
+            if wanted != signer.fingerprint {
+                return Err(Error::UntrustedSigner(format!(
+                    "This vault file is signed by the key {} (claiming to be {}), not by {wanted} \
+                     given with --trust-signer. Check the fingerprint with the sender; nothing \
+                     was changed",
+                    signer.fingerprint, signer.claimed_name
+                ))
+                .into());
+            }
+            !signer.trusted
+        }
+        None if signer.trusted => false,
+        None if interactive => {
+            let question = format!(
+                "Trust this key? Only if {} confirmed the fingerprint {} to you; they become \
+                 team member '{}'.",
+                signer.claimed_name, signer.fingerprint, signer.claimed_name
+            );
+            if !secret_input::confirm(&question)? {
+                eprintln!("Not imported: the key is not trusted. Nothing was changed.");
+                return Ok(Some(ExitCode::from(NEGATIVE)));
+            }
+            true
+        }
+        // Refused by the core with the fingerprint and how to trust it.
+        None => false,
+    };
+    if plan.destructive > 0 {
+        if a.yes {
+            plan.confirm_destructive();
+        } else if interactive {
+            let question = format!(
+                "Apply the {} deletion{} and replaced secret{} listed above?",
+                plan.destructive,
+                plural(plan.destructive),
+                plural(plan.destructive)
+            );
+            if !secret_input::confirm(&question)? {
+                eprintln!("Not imported. Nothing was changed.");
+                return Ok(Some(ExitCode::from(NEGATIVE)));
+            }
+            plan.confirm_destructive();
+        } else if signer.trusted || trust {
+            return Err(Error::ConfirmationRequired(format!(
+                "This import would delete or replace {} thing{} here (listed in the preview) \
+                 and stdin is not a terminal: pass --yes to apply them. Nothing was changed",
+                plan.destructive,
+                plural(plan.destructive)
+            ))
+            .into());
+        }
+    }
+    if trust {
+        vault.trust_signer(plan, None)?;
+        if !json {
+            println!(
+                "Trusted the key {}: '{}' is now a team member.",
+                signer.fingerprint, signer.claimed_name
+            );
+        }
+    }
+    Ok(None)
+}
+
+/// Exit code of a declined confirmation (docs/cli.md).
+const NEGATIVE: u8 = 1;
 
 fn read_identity_file(path: &std::path::Path) -> Result<SecretString, Error> {
     let text = SecretString::from(std::fs::read_to_string(path).map_err(|e| {
@@ -213,6 +312,16 @@ fn print_preview(plan: &MergePlan) {
         s.tokens,
         plural(s.tokens)
     );
+    let signer = plan.signer();
+    if signer.trusted {
+        println!("Signature: good, {}.", output::esc(&signer.description));
+    } else {
+        println!(
+            "Signature: good, but {}. Nothing is imported until you trust that key: compare \
+             the fingerprint with them (their `tok whoami` shows it).",
+            output::esc(&signer.description)
+        );
+    }
     let changing: Vec<_> = plan
         .rows
         .iter()
@@ -251,6 +360,19 @@ fn print_preview(plan: &MergePlan) {
         c.conflicts,
         plural(c.conflicts)
     );
+    let destructive = plan.destructive_rows();
+    if !destructive.is_empty() {
+        println!("This import would destroy here:");
+        for r in destructive {
+            let what = match r.destructive {
+                Some(DestructiveKind::DeletesToken) => "delete the token",
+                Some(DestructiveKind::ReplacesSecret) => "replace the kept secret of",
+                Some(DestructiveKind::RemovesSecret) => "remove the kept secret of",
+                None => continue,
+            };
+            println!("  {what} '{}'", output::esc(&r.name));
+        }
+    }
 }
 
 /// What was done, after the preview.

@@ -68,6 +68,20 @@ pub enum Error {
     /// The vault file decrypted, but its contents break the rules of docs/vault-format.md.
     #[error("{0}")]
     InvalidVaultFile(String),
+    /// The vault file carries no signature (every format version 1 file): nothing proves who
+    /// made it, so it is refused.
+    #[error("{0}")]
+    UnsignedVaultFile(String),
+    /// The vault file's signature does not hold: changed after signing, or forged.
+    #[error("{0}")]
+    BadSignature(String),
+    /// The vault file is signed by a key that is not a team member's: it can be previewed, but
+    /// applied only once the user trusts that key.
+    #[error("{0}")]
+    UntrustedSigner(String),
+    /// The operation deletes or replaces something here and the caller has not confirmed it.
+    #[error("{0}")]
+    ConfirmationRequired(String),
 }
 
 impl Error {
@@ -91,6 +105,10 @@ impl Error {
             Error::VaultFileDamaged => "vault_file_damaged",
             Error::UnsupportedVaultVersion(_) => "unsupported_vault_version",
             Error::InvalidVaultFile(_) => "invalid_vault_file",
+            Error::UnsignedVaultFile(_) => "unsigned_vault_file",
+            Error::BadSignature(_) => "bad_signature",
+            Error::UntrustedSigner(_) => "untrusted_signer",
+            Error::ConfirmationRequired(_) => "confirmation_required",
         }
     }
 

@@ -6,10 +6,12 @@
 mod error;
 mod fingerprint;
 mod keyed_fingerprints;
+mod member_key;
 mod model;
 mod passphrase;
 pub mod secret_store;
 mod store;
+mod team;
 pub mod token_format;
 mod validate;
 mod vault;
@@ -17,9 +19,11 @@ mod vault_file;
 
 pub use error::{Error, Result, WireError};
 pub use fingerprint::{hint_for, Fingerprint};
+pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;
 pub use passphrase::{passphrase_strength, Strength};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
+pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{
     check_date, date_in_range, earliest_date, escape_for_terminal, is_unsafe_char, latest_date,
     looks_like_secret, member_name, quote_input, read_vault_file, MAX_BASE_URL_CHARS,
@@ -28,9 +32,9 @@ pub use validate::{
 };
 pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
 pub use vault_file::{
-    vault_file_protection, ChangeKind, ConflictKind, ExportSummary, ExportTarget, FileProtection,
-    ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution, VaultFileSource,
-    FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
+    vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,
+    FileProtection, ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
+    VaultFileSource, FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
 };
 
 /// Re-exported so callers build and read secrets with the same types the core uses.

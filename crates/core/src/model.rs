@@ -385,4 +385,11 @@ pub struct Identity {
     /// This install's age public key (`age1...`) for vault files, once it has been made
     /// ([`crate::Vault::public_key`] makes it).
     pub public_key: Option<String>,
+    /// The member key to share with team mates (`tkmember1_...`: the age public key and the
+    /// signing key), once made ([`crate::Vault::own_member_key`] makes it).
+    pub member_key: Option<String>,
+    /// The fingerprint of the signing key, as team mates' import previews show it.
+    pub signer_fingerprint: Option<String>,
+    /// The signing key in minisign's encoding (`RWQ...`), for `minisign -V -P`.
+    pub minisign_public_key: Option<String>,
 }

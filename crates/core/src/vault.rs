@@ -147,12 +147,16 @@ impl Vault {
 
     /// Who this install is.
     pub fn identity(&self) -> Identity {
+        let member = self.cached_member_key();
         Identity {
             display_name: self.actor(),
             vault_id: self.vault_id.clone(),
             keychain_service: keychain_service(&self.vault_id),
             data_dir: self.dir.clone(),
             public_key: self.cached_public_key(),
+            member_key: member.as_ref().map(|m| m.to_string()),
+            signer_fingerprint: member.as_ref().map(|m| m.fingerprint()),
+            minisign_public_key: member.as_ref().map(|m| m.minisign_public_key()),
         }
     }
 

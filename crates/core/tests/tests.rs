@@ -32,7 +32,10 @@ mod keyed_fingerprints;
 mod vault_file;
 // Bad vault files on the real keychain: own messages, nothing changed, hundreds of mutations.
 mod vault_file_bad_input;
-// The standard `age` tool opens our files, and files it made import.
+// The standard `age` tool opens our files, `minisign` checks their signatures, and files age
+// made import.
 mod vault_interop;
+// Members and signatures: the team, signed exports, unknown signers, forged and unsigned files.
+mod trust;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;

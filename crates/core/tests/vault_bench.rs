@@ -47,7 +47,7 @@ fn payload() -> Vec<u8> {
         })
         .collect();
     serde_json::to_vec(&serde_json::json!({
-        "format": "tokenkeeper-vault", "version": 1,
+        "format": "tokenkeeper-vault", "version": 2,
         "vault_id": "0190f0f0-0000-7000-8000-0000000be7c4",
         "exported_at": now, "exported_by": "bench",
         "services": [{"name": "GitHub", "auth_header": "Authorization: Bearer {token}",
@@ -77,11 +77,8 @@ fn vault_file_10k_tokens_1k_secrets() {
     // A: filled by importing a synthetic 10k-token file (itself a measurement).
     let (_dir_a, mut a) = keychain_vault();
     let key_a = a.public_key().unwrap();
-    let synthetic = age_encrypt_to(&key_a, &payload());
-    let (plan, fill_preview) = time(|| {
-        a.preview_import(&synthetic, ImportKey::OwnIdentity)
-            .unwrap()
-    });
+    let synthetic = age_encrypt_to(&key_a, &signed(&payload()));
+    let (plan, fill_preview) = time(|| preview_trusted(&mut a, &synthetic, ImportKey::OwnIdentity));
     assert_eq!(plan.counts.new, TOKENS);
     let (_, fill_apply) = time(|| a.apply_import(plan, |_, _| {}).unwrap());
 
@@ -117,7 +114,7 @@ fn vault_file_10k_tokens_1k_secrets() {
     }
 
     // Import into the empty B, then the same file again.
-    let (plan, import_preview) = time(|| b.preview_import(&file, ImportKey::OwnIdentity).unwrap());
+    let (plan, import_preview) = time(|| preview_trusted(&mut b, &file, ImportKey::OwnIdentity));
     assert_eq!(plan.counts.new, TOKENS);
     let (report, import_apply) = time(|| b.apply_import(plan, |_, _| {}).unwrap());
     assert_eq!(report.secrets_stored, WITH_SECRETS);

@@ -30,6 +30,12 @@ fn apply(v: &mut Vault, plan: MergePlan) -> MergeReport {
     v.apply_import(plan, |_, _| {}).unwrap()
 }
 
+/// Applies a plan the user said yes to, deletions and replaced secrets included.
+fn apply_confirmed(v: &mut Vault, mut plan: MergePlan) -> MergeReport {
+    plan.confirm_destructive();
+    apply(v, plan)
+}
+
 fn row<'a>(plan: &'a MergePlan, name: &str) -> &'a MergeRow {
     plan.rows
         .iter()
@@ -108,10 +114,7 @@ fn importing_the_same_file_twice_changes_nothing_the_second_time() {
     let mut b = mem_vault();
     let key = b.vault.public_key().unwrap();
     let file = a.vault.export(ExportTarget::Recipients(vec![key])).unwrap();
-    let plan = b
-        .vault
-        .preview_import(&file, ImportKey::OwnIdentity)
-        .unwrap();
+    let plan = preview_trusted(&mut b.vault, &file, ImportKey::OwnIdentity);
     apply(&mut b.vault, plan);
     let before = (
         snapshot(&b.vault),
@@ -260,18 +263,43 @@ fn deleted_stays_deleted() {
         .vault
         .export(ExportTarget::Recipients(vec![b_key.clone()]))
         .unwrap();
-    let plan = b
-        .vault
-        .preview_import(&old_file, ImportKey::OwnIdentity)
-        .unwrap();
+    let plan = preview_trusted(&mut b.vault, &old_file, ImportKey::OwnIdentity);
+    assert_eq!(plan.destructive, 0, "nothing here to destroy yet");
     apply(&mut b.vault, plan);
     let github_id = b.vault.show("GitHub CI").unwrap().token.id;
     assert!(b.secrets.accounts().contains(&github_id));
 
     a.vault.delete("GitHub CI").unwrap();
     let plan = send(&mut a.vault, &mut b.vault);
-    assert_eq!(row(&plan, "GitHub CI").change, ChangeKind::Deleted);
-    apply(&mut b.vault, plan);
+    let r = row(&plan, "GitHub CI");
+    assert_eq!(r.change, ChangeKind::Deleted);
+    assert_eq!(r.destructive, Some(DestructiveKind::DeletesToken));
+    assert_eq!(plan.destructive, 1);
+    let listed: Vec<&str> = plan
+        .destructive_rows()
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(listed, ["GitHub CI"], "the preview names what it deletes");
+    // Without a yes, nothing is deleted.
+    let before = (
+        snapshot(&b.vault),
+        b.secrets.accounts(),
+        db_bytes(b.dir.path()),
+    );
+    let err = b.vault.apply_import(plan, |_, _| {}).unwrap_err();
+    assert_eq!(err.kind(), "confirmation_required", "{err}");
+    assert!(err.to_string().contains("'GitHub CI'"), "{err}");
+    assert_eq!(
+        (
+            snapshot(&b.vault),
+            b.secrets.accounts(),
+            db_bytes(b.dir.path())
+        ),
+        before
+    );
+    let plan = send(&mut a.vault, &mut b.vault);
+    apply_confirmed(&mut b.vault, plan);
     assert_eq!(
         b.vault.show(&github_id).unwrap().token.status,
         Status::Deleted
@@ -286,6 +314,10 @@ fn deleted_stays_deleted() {
         .vault
         .preview_import(&old_file, ImportKey::OwnIdentity)
         .unwrap();
+    assert!(
+        plan.signer.trusted,
+        "the signer became a member when first trusted"
+    );
     let r = row(&plan, "GitHub CI");
     assert_eq!(r.change, ChangeKind::Unchanged);
     assert!(r.reason.contains("deleted stays deleted"), "{}", r.reason);
@@ -312,7 +344,8 @@ fn a_rotation_on_their_side_replaces_our_secret() {
     let r = row(&plan, "deploy");
     assert_eq!(r.change, ChangeKind::Updated);
     assert!(r.reason.contains("rotated"), "{}", r.reason);
-    apply(&mut b.vault, plan);
+    assert_eq!(r.destructive, Some(DestructiveKind::ReplacesSecret));
+    apply_confirmed(&mut b.vault, plan);
     assert_eq!(
         b.vault
             .reveal("deploy", Access::Revealed)
@@ -338,8 +371,9 @@ fn a_failed_transaction_undoes_every_keychain_write() {
         .import(import_req("new one", "key-new-one-0123456789abcdef"))
         .unwrap();
 
-    let plan = send(&mut a.vault, &mut b.vault);
+    let mut plan = send(&mut a.vault, &mut b.vault);
     assert_eq!((plan.counts.new, plan.counts.updated), (1, 1));
+    plan.confirm_destructive();
     let before = (snapshot(&b.vault), b.secrets.accounts());
     fail_token_writes(b.dir.path());
     let mut calls = 0;
@@ -364,7 +398,7 @@ fn a_failed_transaction_undoes_every_keychain_write() {
     let mut reopened = open_mem(b.dir.path(), &b.secrets);
     assert_eq!(reopened.last_reconcile(), &ReconcileReport::default());
     let plan = send(&mut a.vault, &mut reopened);
-    assert_eq!(apply(&mut reopened, plan).added, 1);
+    assert_eq!(apply_confirmed(&mut reopened, plan).added, 1);
 }
 
 #[test]
@@ -421,10 +455,7 @@ fn a_passphrase_file_opens_with_the_passphrase_only() {
     assert_eq!(none.kind(), "passphrase_required");
     assert_eq!((snapshot(&b.vault), b.secrets.accounts()), before);
 
-    let plan = b
-        .vault
-        .preview_import(&file, ImportKey::Passphrase(pass()))
-        .unwrap();
+    let plan = preview_trusted(&mut b.vault, &file, ImportKey::Passphrase(pass()));
     assert_eq!(plan.counts.new, 3);
     apply(&mut b.vault, plan);
     assert_eq!(
@@ -521,11 +552,11 @@ const VECTOR_HASH_ONLY: &str = "tk_VectorHashOnly0123456789abcdefgh1a2B3c";
 const VECTOR_PASSPHRASE: &str = "tokenkeeper test vector passphrase";
 
 #[test]
-fn committed_vectors_decrypt_to_the_committed_payload() {
-    let expected = vector("vault-v1.json");
+fn committed_vectors_decrypt_to_the_committed_container() {
+    let expected = vector("vault-v2-container.json");
     for (file, identity) in [
         (
-            "vault-v1.tkvault",
+            "vault-v2.tkvault",
             Box::new(
                 vector_identity()
                     .expose_secret()
@@ -534,7 +565,7 @@ fn committed_vectors_decrypt_to_the_committed_payload() {
             ) as Box<dyn age::Identity>,
         ),
         (
-            "vault-v1-passphrase.tkvault",
+            "vault-v2-passphrase.tkvault",
             Box::new(age::scrypt::Identity::new(secret(VECTOR_PASSPHRASE))),
         ),
     ] {
@@ -547,28 +578,43 @@ fn committed_vectors_decrypt_to_the_committed_payload() {
             .unwrap();
         assert_eq!(plain, expected, "{file}");
     }
+    // The container carries the payload and its .minisig unchanged.
+    let c: serde_json::Value = serde_json::from_slice(&expected).unwrap();
+    assert_eq!(
+        c["signature"].as_str().unwrap(),
+        String::from_utf8(vector("vault-v2-payload.json.minisig")).unwrap()
+    );
+    assert_eq!(c["signer"]["member_key"], test_member_key().to_string());
 }
 
 #[test]
 fn committed_vectors_import_as_the_format_describes() {
     for (file, key) in [
         (
-            "vault-v1.tkvault",
+            "vault-v2.tkvault",
             ImportKey::AgeIdentity(vector_identity()),
         ),
         (
-            "vault-v1-passphrase.tkvault",
+            "vault-v2-passphrase.tkvault",
             ImportKey::Passphrase(secret(VECTOR_PASSPHRASE)),
         ),
     ] {
         let mut v = mem_vault();
         let plan = v.vault.preview_import(&vector(file), key).unwrap();
         assert_eq!(plan.source.exported_by, "Test Vector");
+        assert_eq!(plan.signer.fingerprint, test_member_key().fingerprint());
+        assert_eq!(plan.signer.claimed_name, "Test Vector");
+        assert!(
+            !plan.signer.trusted,
+            "the test signer is nobody's member yet"
+        );
         assert_eq!(
             (plan.counts.new, plan.counts.deleted, plan.source.secrets),
             (3, 1, 2),
             "{file}"
         );
+        let mut plan = plan;
+        v.vault.trust_signer(&mut plan, None).unwrap();
         apply(&mut v.vault, plan);
         assert_eq!(
             v.vault
@@ -589,14 +635,51 @@ fn committed_vectors_import_as_the_format_describes() {
     }
 }
 
-/// Rewrites the passphrase vector from vault-v1.json (with a low scrypt work factor, so tests
-/// open it fast; real exports use age's default). The identity vector is made with the age
-/// tool: `age -r $(age-keygen -y test-identity.txt) -o vault-v1.tkvault vault-v1.json`.
+#[test]
+fn the_version_1_vectors_are_refused_as_unsigned() {
+    for (file, key) in [
+        (
+            "vault-v1.tkvault",
+            ImportKey::AgeIdentity(vector_identity()),
+        ),
+        (
+            "vault-v1-passphrase.tkvault",
+            ImportKey::Passphrase(secret(VECTOR_PASSPHRASE)),
+        ),
+    ] {
+        let v = mem_vault();
+        let before = snapshot(&v.vault);
+        let err = v.vault.preview_import(&vector(file), key).unwrap_err();
+        assert_eq!(err.kind(), "unsigned_vault_file", "{file}: {err}");
+        assert!(err.to_string().contains("older Tokenkeeper"), "{err}");
+        assert!(err.to_string().contains("export again"), "{err}");
+        assert_eq!(snapshot(&v.vault), before);
+    }
+}
+
+/// Rewrites the v2 vectors from vault-v1.json: the v2 payload, its .minisig (made by the test
+/// signing key, independently of the core), the container, and the v2 passphrase vector (with a
+/// low scrypt work factor, so tests open it fast; real exports use age's default). Ed25519 is
+/// deterministic, so the signature comes out the same. The identity vector is made with the age
+/// tool: `age -r $(age-keygen -y test-identity.txt) -o vault-v2.tkvault vault-v2-container.json`.
 #[test]
 #[ignore = "writes the committed test vectors; run by hand after changing vault-v1.json"]
-fn regenerate_passphrase_vector() {
+fn regenerate_vectors() {
     use std::io::Write;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/vault");
+    let v1 = String::from_utf8(vector("vault-v1.json")).unwrap();
+    let payload = v1.replacen("\"version\": 1,", "\"version\": 2,", 1);
+    std::fs::write(dir.join("vault-v2-payload.json"), &payload).unwrap();
+    let sig = minisig(
+        payload.as_bytes(),
+        &test_signing_key(),
+        &test_member_key(),
+        TEST_SIGNER,
+        "2026-11-24T12:00:00Z",
+    );
+    std::fs::write(dir.join("vault-v2-payload.json.minisig"), &sig).unwrap();
+    let container = container(payload.as_bytes(), &sig, &test_member_key(), TEST_SIGNER);
+    std::fs::write(dir.join("vault-v2-container.json"), &container).unwrap();
     let mut recipient = age::scrypt::Recipient::new(secret(VECTOR_PASSPHRASE));
     recipient.set_work_factor(10);
     let encryptor =
@@ -604,7 +687,7 @@ fn regenerate_passphrase_vector() {
             .unwrap();
     let mut out = Vec::new();
     let mut w = encryptor.wrap_output(&mut out).unwrap();
-    w.write_all(&vector("vault-v1.json")).unwrap();
+    w.write_all(&container).unwrap();
     w.finish().unwrap();
-    std::fs::write(dir.join("vault-v1-passphrase.tkvault"), out).unwrap();
+    std::fs::write(dir.join("vault-v2-passphrase.tkvault"), out).unwrap();
 }

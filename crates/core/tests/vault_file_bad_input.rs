@@ -49,7 +49,8 @@ fn each_kind_of_bad_file_has_its_own_message_and_changes_nothing() {
     let for_someone_else = other
         .export(ExportTarget::Recipients(vec![stranger]))
         .unwrap();
-    let valid_json = String::from_utf8(vector("vault-v1.json")).unwrap();
+    let valid_json = String::from_utf8(v2_payload()).unwrap();
+    let container = String::from_utf8(vector("vault-v2-container.json")).unwrap();
     let mut flipped = good.clone();
     let last = flipped.len() - 20;
     flipped[last] ^= 0x01;
@@ -112,19 +113,60 @@ fn each_kind_of_bad_file_has_its_own_message_and_changes_nothing() {
             "newer version",
             age_encrypt_to(
                 &key,
-                valid_json
-                    .replace("\"version\": 1", "\"version\": 2")
+                container
+                    .replacen("\"version\": 2", "\"version\": 3", 1)
                     .as_bytes(),
             ),
             own(),
             "unsupported_vault_version",
-            "version 2",
+            "version 3",
+        ),
+        (
+            "a newer payload inside",
+            age_encrypt_to(
+                &key,
+                &signed(
+                    valid_json
+                        .replace("\"version\": 2", "\"version\": 3")
+                        .as_bytes(),
+                ),
+            ),
+            own(),
+            "unsupported_vault_version",
+            "version 3",
+        ),
+        (
+            "version 1, unsigned",
+            age_encrypt_to(&key, &vector("vault-v1.json")),
+            own(),
+            "unsigned_vault_file",
+            "older Tokenkeeper",
+        ),
+        (
+            "version 2 payload without its signature",
+            age_encrypt_to(&key, valid_json.as_bytes()),
+            own(),
+            "unsigned_vault_file",
+            "carries no signature",
+        ),
+        (
+            "signed, then changed",
+            age_encrypt_to(
+                &key,
+                &container_with_payload(
+                    &container,
+                    valid_json.replace("\"repo\",", "\"admin\",").as_bytes(),
+                ),
+            ),
+            own(),
+            "bad_signature",
+            "does not match the contents",
         ),
         (
             "breaks the rules",
             age_encrypt_to(
                 &key,
-                valid_json.replace("\"repo\",", "\"a repo\",").as_bytes(),
+                &signed(valid_json.replace("\"repo\",", "\"a repo\",").as_bytes()),
             ),
             own(),
             "invalid_vault_file",
@@ -164,12 +206,22 @@ fn each_kind_of_bad_file_has_its_own_message_and_changes_nothing() {
     assert_eq!(plan.rows.len(), 3);
 }
 
+/// The committed container with another payload put in, its signature left as it was.
+fn container_with_payload(container: &str, payload: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let mut c: serde_json::Value = serde_json::from_str(container).unwrap();
+    c["payload"] = base64::engine::general_purpose::STANDARD
+        .encode(payload)
+        .into();
+    serde_json::to_vec(&c).unwrap()
+}
+
 #[test]
 fn a_wrong_passphrase_and_a_damaged_passphrase_file_are_told_apart() {
     let (dir, vault, _) = seeded();
     // The committed passphrase vector: a real passphrase file with a low work factor, so each
     // try takes milliseconds (a fresh export takes a second per try; vault_file covers that).
-    let file = vector("vault-v1-passphrase.tkvault");
+    let file = vector("vault-v2-passphrase.tkvault");
     let pass = || secret("tokenkeeper test vector passphrase");
     let before = state(dir.path(), &vault);
 

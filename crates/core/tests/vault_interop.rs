@@ -1,5 +1,7 @@
-//! The promise that the standard `age` tool (Debian package `age`) opens our vault files, and
-//! that a payload it encrypted imports: real binary, real keychain.
+//! The promise that the standard `age` tool (Debian package `age`) opens our vault files, that
+//! the standard `minisign` tool (Debian package `minisign`) checks their signature by the steps
+//! of docs/vault-format.md, and that a signed container `age` encrypted imports: real
+//! binaries, real keychain.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -55,8 +57,55 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     path.to_str().unwrap().to_string()
 }
 
+/// The payload inside a decrypted version-2 file (the signed container).
 fn payload_of(plain: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(plain).expect("the decrypted payload is JSON")
+    serde_json::from_slice(&payload_bytes(plain)).expect("the payload is JSON")
+}
+
+fn payload_bytes(plain: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let container: serde_json::Value =
+        serde_json::from_slice(plain).expect("the decrypted file is JSON");
+    assert_eq!(container["format"], "tokenkeeper-vault");
+    assert_eq!(container["version"], 2);
+    base64::engine::general_purpose::STANDARD
+        .decode(container["payload"].as_str().unwrap())
+        .unwrap()
+}
+
+/// Follows docs/vault-format.md, "Checking a signature by hand": after `age -d`, python3 splits
+/// the container into payload.json and payload.json.minisig, and `minisign -V` checks them
+/// against the signer's minisign public key. Returns minisign's output.
+fn minisign_verify(dir: &Path, container: &Path, public_key: &str) -> std::process::Output {
+    let split = Command::new("python3")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "import json,base64,sys; c=json.load(open(sys.argv[1])); \
+             open('payload.json','wb').write(base64.b64decode(c['payload'])); \
+             open('payload.json.minisig','w').write(c['signature'])",
+            container.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        split.status.success(),
+        "{}",
+        String::from_utf8_lossy(&split.stderr)
+    );
+    Command::new("minisign")
+        .current_dir(dir)
+        .args([
+            "-V",
+            "-P",
+            public_key,
+            "-m",
+            "payload.json",
+            "-x",
+            "payload.json.minisig",
+        ])
+        .output()
+        .expect("minisign runs (Debian package minisign, listed in scripts/packages.txt)")
 }
 
 #[test]
@@ -82,11 +131,46 @@ fn age_decrypts_an_export_with_the_identity_kept_in_the_keychain() {
     assert_eq!(String::from_utf8_lossy(&public.stdout).trim(), key);
 
     let vault_file = write(tmp.path(), "team.tkvault", &file);
-    let payload = payload_of(&age(&["-d", "-i", &id_file, &vault_file]));
+    let plain = age(&["-d", "-i", &id_file, &vault_file]);
+    let payload = payload_of(&plain);
     assert_eq!(payload["format"], "tokenkeeper-vault");
-    assert_eq!(payload["version"], 1);
+    assert_eq!(payload["version"], 2);
     assert_eq!(payload["tokens"][0]["name"], "kept");
     assert_eq!(payload["tokens"][0]["secret"], KEPT);
+
+    // minisign checks the signature with the key `tok whoami` shows, and shows who signed.
+    let container = tmp.path().join("container.json");
+    std::fs::write(&container, &plain).unwrap();
+    let id = vault.identity();
+    let minisign_key = id.minisign_public_key.expect("made by the export");
+    let out = minisign_verify(tmp.path(), &container, &minisign_key);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("Signature and comment signature verified"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("member={}", id.member_key.unwrap())),
+        "{said}"
+    );
+    // And refuses the payload once a byte of it changed.
+    let tampered = std::fs::read(tmp.path().join("payload.json"))
+        .unwrap()
+        .iter()
+        .map(|&b| if b == b'k' { b'K' } else { b })
+        .collect::<Vec<u8>>();
+    std::fs::write(tmp.path().join("payload.json"), tampered).unwrap();
+    let out = Command::new("minisign")
+        .current_dir(tmp.path())
+        .args(["-V", "-P", &minisign_key, "-m", "payload.json"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "minisign refuses a changed payload");
 }
 
 #[test]
@@ -108,11 +192,11 @@ fn age_decrypts_a_passphrase_export() {
 }
 
 #[test]
-fn a_payload_the_age_tool_encrypted_to_us_imports() {
+fn a_signed_container_the_age_tool_encrypted_to_us_imports() {
     let (_dir, mut vault) = keychain_vault();
     let key = vault.public_key().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let json = write(tmp.path(), "vault.json", &vector("vault-v1.json"));
+    let json = write(tmp.path(), "vault.json", &vector("vault-v2-container.json"));
     let encrypted = tmp.path().join("by-age.tkvault");
     age(&["-r", &key, "-o", encrypted.to_str().unwrap(), &json]);
     // And the ASCII-armored form people paste into chats.
@@ -123,9 +207,11 @@ fn a_payload_the_age_tool_encrypted_to_us_imports() {
         .preview_import(&std::fs::read(&armored).unwrap(), ImportKey::OwnIdentity)
         .unwrap();
     assert_eq!(armored_plan.counts.new, 3);
-    let plan = vault
-        .preview_import(&std::fs::read(&encrypted).unwrap(), ImportKey::OwnIdentity)
-        .unwrap();
+    let plan = preview_trusted(
+        &mut vault,
+        &std::fs::read(&encrypted).unwrap(),
+        ImportKey::OwnIdentity,
+    );
     assert_eq!((plan.counts.new, plan.counts.deleted), (3, 1));
     vault.apply_import(plan, |_, _| {}).unwrap();
     let service = vault.identity().keychain_service;
@@ -138,10 +224,10 @@ fn a_payload_the_age_tool_encrypted_to_us_imports() {
 }
 
 #[test]
-fn a_payload_the_age_tool_encrypted_to_a_passphrase_imports() {
+fn a_signed_container_the_age_tool_encrypted_to_a_passphrase_imports() {
     let (_dir, vault) = keychain_vault();
     let tmp = tempfile::tempdir().unwrap();
-    let json = write(tmp.path(), "vault.json", &vector("vault-v1.json"));
+    let json = write(tmp.path(), "vault.json", &vector("vault-v2-container.json"));
     let encrypted = tmp.path().join("by-age.tkvault");
     age_at_a_terminal(
         &format!("-p -o {} {json}", encrypted.display()),
@@ -167,4 +253,59 @@ fn age_decrypts_the_committed_vectors() {
         &path("vault-v1.tkvault"),
     ]);
     assert_eq!(plain, vector("vault-v1.json"));
+    let plain = age(&[
+        "-d",
+        "-i",
+        &path("test-identity.txt"),
+        &path("vault-v2.tkvault"),
+    ]);
+    assert_eq!(plain, vector("vault-v2-container.json"));
+    assert_eq!(payload_bytes(&plain), vector("vault-v2-payload.json"));
+}
+
+#[test]
+fn minisign_checks_the_committed_v2_vector() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/vault");
+    let tmp = tempfile::tempdir().unwrap();
+    let container = tmp.path().join("container.json");
+    let id = dir.join("test-identity.txt");
+    age(&[
+        "-d",
+        "-i",
+        id.to_str().unwrap(),
+        "-o",
+        container.to_str().unwrap(),
+        dir.join("vault-v2.tkvault").to_str().unwrap(),
+    ]);
+    let public = test_member_key().minisign_public_key();
+    let out = minisign_verify(tmp.path(), &container, &public);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("name=Test Vector"), "{said}");
+    // The committed payload and .minisig are what the container holds.
+    assert_eq!(
+        std::fs::read(tmp.path().join("payload.json")).unwrap(),
+        vector("vault-v2-payload.json")
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("payload.json.minisig")).unwrap(),
+        vector("vault-v2-payload.json.minisig")
+    );
+    // Another key does not verify it.
+    let other = MemberKey::from_parts(
+        test_member_key().age_recipient(),
+        ed25519_dalek::SigningKey::from_bytes(&[5u8; 32])
+            .verifying_key()
+            .to_bytes(),
+    )
+    .unwrap();
+    let out = minisign_verify(tmp.path(), &container, &other.minisign_public_key());
+    assert!(
+        !out.status.success(),
+        "a signature by another key is refused"
+    );
 }

@@ -6,6 +6,7 @@
 
 pub mod secrets;
 pub mod settings;
+pub mod team;
 pub mod tokens;
 pub mod vault_file;
 

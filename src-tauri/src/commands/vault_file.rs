@@ -49,6 +49,8 @@ pub enum ExportTo {
         recipients: Vec<String>,
         include_me: bool,
     },
+    /// Every team member, and this install.
+    Team,
 }
 
 #[tauri::command(async)]
@@ -70,6 +72,7 @@ pub fn export_vault(
                 }
                 ExportTarget::Recipients(recipients)
             }
+            ExportTo::Team => ExportTarget::Team,
         };
         Ok(v.export_to_file(target, &path)?)
     })
@@ -119,11 +122,24 @@ pub struct Progress {
     total: usize,
 }
 
+/// Trusts the key that signed the previewed file: its signer joins the team under `name` (or
+/// the name they claim), and the preview can then be applied. Returns the updated preview.
+#[tauri::command(async)]
+pub fn trust_signer(state: State<'_, AppState>, name: Option<String>) -> AppResult<MergePlanView> {
+    state.with_plan(|plan| {
+        state.with_vault(|v| Ok(v.trust_signer(plan, name.as_deref())?))?;
+        MergePlanView::of(plan)
+    })
+}
+
 /// Applies the last preview, taking their side for the listed both-edited conflicts.
+/// `confirm_destructive` is the user's yes to the deletions and replaced secrets the Apply
+/// button named; without it the core refuses a plan that has any.
 #[tauri::command(async)]
 pub fn apply_import(
     state: State<'_, AppState>,
     take_theirs: Vec<String>,
+    confirm_destructive: bool,
     on_progress: Channel<Progress>,
 ) -> AppResult<MergeReport> {
     let Some(mut plan) = state.take_plan() else {
@@ -134,6 +150,9 @@ pub fn apply_import(
     };
     for id in &take_theirs {
         plan.take_theirs(id)?;
+    }
+    if confirm_destructive {
+        plan.confirm_destructive();
     }
     state.with_vault(|v| {
         Ok(v.apply_import(plan, |done, total| {

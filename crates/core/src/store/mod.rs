@@ -4,6 +4,7 @@
 pub(crate) mod events;
 pub(crate) mod history;
 pub(crate) mod journal;
+pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod services;
 pub(crate) mod tokens;
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_token_history.sql"),
-    // 003 is taken by another change of issue 9; the integrator lists it before this one.
+    include_str!("migrations/003_members.sql"),
     include_str!("migrations/004_keyed_fingerprints.sql"),
 ];
 

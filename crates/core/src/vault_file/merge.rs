@@ -14,8 +14,10 @@ use serde::Serialize;
 
 use super::payload::{changed_fields, content_hash, IncomingToken, Payload};
 use crate::error::{Error, Result};
+use crate::member_key::MemberKey;
 use crate::model::{Origin, Service, Status, Storage, Token};
 use crate::store::tokens::name_key;
+use crate::team::Signer;
 
 /// What an import does to one token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -57,6 +59,19 @@ pub enum Resolution {
     TakeTheirs,
 }
 
+/// What a row would destroy here if applied: these need an explicit yes
+/// ([`MergePlan::confirm_destructive`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestructiveKind {
+    /// A live token here would be deleted (its secret destroyed).
+    DeletesToken,
+    /// The secret kept here would be replaced by another one.
+    ReplacesSecret,
+    /// The secret kept here would be removed (theirs is hash-only).
+    RemovesSecret,
+}
+
 /// One row of the preview table. Never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergeRow {
@@ -71,6 +86,9 @@ pub struct MergeRow {
     pub conflict: Option<ConflictKind>,
     /// For conflicts: what apply will do. `keep_mine` unless changed with [`MergePlan::take_theirs`].
     pub resolution: Option<Resolution>,
+    /// Set when taking this row deletes a token here or replaces or removes a secret kept
+    /// here. For a conflict, what taking theirs would do.
+    pub destructive: Option<DestructiveKind>,
 }
 
 /// How many tokens fall in each kind.
@@ -101,13 +119,24 @@ pub struct VaultFileSource {
 #[derive(Debug, Serialize)]
 pub struct MergePlan {
     pub source: VaultFileSource,
+    /// Who signed the file, and whether this install trusts them.
+    pub signer: Signer,
     pub counts: MergeCounts,
     pub rows: Vec<MergeRow>,
+    /// How many rows apply will take that delete a token here or replace or remove a secret
+    /// kept here ([`MergePlan::destructive_rows`]); apply needs
+    /// [`MergePlan::confirm_destructive`] when it is not 0.
+    pub destructive: usize,
     /// The vault this plan was made for.
     #[serde(skip)]
     pub(crate) target_vault_id: String,
     #[serde(skip)]
     pub(crate) payload: Payload,
+    /// The key whose signature over the payload was checked.
+    #[serde(skip)]
+    pub(crate) signer_key: MemberKey,
+    #[serde(skip)]
+    pub(crate) destructive_confirmed: bool,
 }
 
 impl MergePlan {
@@ -126,6 +155,7 @@ impl MergePlan {
         match row.conflict {
             Some(ConflictKind::BothEdited) => {
                 row.resolution = Some(Resolution::TakeTheirs);
+                self.count_destructive();
                 Ok(())
             }
             Some(_) => Err(Error::Conflict(format!(
@@ -149,7 +179,55 @@ impl MergePlan {
                 n += 1;
             }
         }
+        self.count_destructive();
         n
+    }
+
+    /// The rows apply will take that delete a token here or replace or remove a secret kept
+    /// here: what the preview must name before asking for a yes.
+    pub fn destructive_rows(&self) -> Vec<&MergeRow> {
+        self.rows
+            .iter()
+            .filter(|r| r.destructive.is_some() && taken(r))
+            .collect()
+    }
+
+    /// Confirms the destructive rows (the user said yes). Without it, apply refuses a plan
+    /// that has any.
+    pub fn confirm_destructive(&mut self) {
+        self.destructive_confirmed = true;
+    }
+
+    pub(crate) fn count_destructive(&mut self) {
+        self.destructive = self.destructive_rows().len();
+    }
+
+    /// Refuses to apply destructive rows nobody confirmed, judged against the vault as it is now.
+    pub(crate) fn check_destructive_confirmed(&self, local: &Local) -> Result<()> {
+        if self.destructive_confirmed {
+            return Ok(());
+        }
+        let mut rows = self.rows.clone();
+        mark_destructive(&self.payload, &mut rows, local);
+        let names: Vec<String> = rows
+            .iter()
+            .filter(|r| r.destructive.is_some() && taken(r))
+            .map(|r| format!("'{}'", r.name))
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        Err(Error::ConfirmationRequired(format!(
+            "This import would delete tokens here or replace secrets kept here ({}). Confirm \
+             it (`tok import --yes`, or the Apply button that names them) to go ahead. Nothing \
+             was changed",
+            names.join(", ")
+        )))
+    }
+
+    /// Who signed the file.
+    pub fn signer(&self) -> &Signer {
+        &self.signer
     }
 
     /// Whether applying it would change anything.
@@ -197,6 +275,7 @@ pub(crate) fn classify(payload: &Payload, local: &Local) -> Vec<MergeRow> {
                 reason,
                 conflict: None,
                 resolution: None,
+                destructive: None,
             };
             let conflict = |kind: ConflictKind, reason: String| MergeRow {
                 conflict: Some(kind),
@@ -285,6 +364,47 @@ pub(crate) fn classify(payload: &Payload, local: &Local) -> Vec<MergeRow> {
             }
         })
         .collect()
+}
+
+/// Whether apply takes this row (as resolved now).
+fn taken(r: &MergeRow) -> bool {
+    match r.change {
+        ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
+        ChangeKind::Conflict => r.resolution == Some(Resolution::TakeTheirs),
+        ChangeKind::Unchanged => false,
+    }
+}
+
+/// Marks each row with what taking it would destroy here: a live token deleted, or a secret
+/// kept here replaced or removed. Rows that are unchanged destroy nothing.
+pub(crate) fn mark_destructive(payload: &Payload, rows: &mut [MergeRow], local: &Local) {
+    let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
+    for (incoming, row) in payload.tokens.iter().zip(rows.iter_mut()) {
+        row.destructive = match row.change {
+            ChangeKind::Unchanged | ChangeKind::New => None,
+            _ => destructive_kind(
+                &incoming.token,
+                by_id.get(incoming.token.id.as_str()).copied(),
+            ),
+        };
+    }
+}
+
+fn destructive_kind(theirs: &Token, ours: Option<&Token>) -> Option<DestructiveKind> {
+    let ours = ours.filter(|l| l.status != Status::Deleted)?;
+    if theirs.status == Status::Deleted {
+        return Some(DestructiveKind::DeletesToken);
+    }
+    if ours.storage != Storage::Keychain || ours.secret_missing {
+        return None;
+    }
+    if theirs.storage != Storage::Keychain {
+        Some(DestructiveKind::RemovesSecret)
+    } else if theirs.fingerprint != ours.fingerprint {
+        Some(DestructiveKind::ReplacesSecret)
+    } else {
+        None
+    }
 }
 
 pub(crate) fn count(rows: &[MergeRow]) -> MergeCounts {

@@ -1,6 +1,8 @@
 //! The team vault file (`.tkvault`, docs/vault-format.md): an age file, encrypted to a passphrase
-//! or to X25519 public keys, holding a versioned JSON payload. Export writes one; import previews
-//! the merge ([`MergePlan`]) and then applies it all-or-nothing.
+//! or to X25519 public keys, holding a signed container (`signed`) around a versioned JSON
+//! payload. Export writes and signs one; import checks the signature first, previews the merge
+//! ([`MergePlan`]) and then applies it all-or-nothing, once its signer is trusted and its
+//! destructive rows are confirmed.
 //!
 //! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
 //! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
@@ -12,6 +14,7 @@
 mod cctv;
 mod merge;
 mod payload;
+mod signed;
 
 use std::io::{BufReader, Read, Write as _};
 use std::path::Path;
@@ -31,8 +34,8 @@ use crate::vault::{Vault, PREVIOUS_SUFFIX};
 pub(crate) use payload::{content_hash as portable_content_hash, legacy_content_hash};
 
 pub use merge::{
-    ChangeKind, ConflictKind, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
-    VaultFileSource,
+    ChangeKind, ConflictKind, DestructiveKind, MergeCounts, MergePlan, MergeReport, MergeRow,
+    Resolution, VaultFileSource,
 };
 
 /// Keychain account of this install's age identity. Token accounts are UUIDs, so it cannot clash.
@@ -58,6 +61,8 @@ pub enum ExportTarget {
     Passphrase(SecretString),
     /// The holders of these age X25519 public keys (`age1...`), e.g. from `tok whoami`.
     Recipients(Vec<String>),
+    /// Every team member ([`Vault::team_list`]) and this install itself.
+    Team,
 }
 
 /// How to open a file being imported.
@@ -91,6 +96,10 @@ pub struct ExportSummary {
     pub secrets_missing: usize,
     pub bytes: usize,
     pub protection: FileProtection,
+    /// How many public keys it was encrypted to (0 for a passphrase).
+    pub recipients: usize,
+    /// The fingerprint of this install's signing key, which signed the file.
+    pub signed_by: String,
 }
 
 /// Tells whether a vault file needs a passphrase or an identity, without decrypting it.
@@ -185,7 +194,26 @@ impl Vault {
             ExportTarget::Recipients(keys) => {
                 (parse_recipients(&keys)?, FileProtection::Recipients)
             }
+            ExportTarget::Team => {
+                let mut keys = self.team_recipients()?;
+                if keys.is_empty() {
+                    return Err(Error::invalid(
+                        "There are no team members yet, so there is no team to export to. Add \
+                         them with `tok team add NAME MEMBER-KEY` (each member's `tok whoami` \
+                         shows their member key), or export --to their public keys",
+                    ));
+                }
+                keys.push(self.public_key()?);
+                (parse_recipients(&keys)?, FileProtection::Recipients)
+            }
         };
+        let recipient_count = match protection {
+            FileProtection::Passphrase => 0,
+            FileProtection::Recipients => recipients.len(),
+        };
+        // Every export is signed; the keys are made in the keychain on first use.
+        let member = self.own_member_key()?;
+        let signing = self.signing_key()?;
 
         let now = Utc::now();
         let all = tokens::all(&self.conn, now)?;
@@ -198,6 +226,8 @@ impl Vault {
             secrets_missing: 0,
             bytes: 0,
             protection,
+            recipients: recipient_count,
+            signed_by: member.fingerprint(),
         };
         for t in all {
             let secret = if t.status != Status::Deleted && t.storage == Storage::Keychain {
@@ -238,8 +268,11 @@ impl Vault {
             services: &services,
             tokens: &outgoing,
         })?;
-        let bytes = encrypt(&plaintext, recipients)?;
+        let sealed = signed::seal(&plaintext, &signing, &member, &actor, now)?;
         drop(plaintext);
+        drop(signing);
+        let bytes = encrypt(&sealed, recipients)?;
+        drop(sealed);
         summary.bytes = bytes.len();
 
         let detail = match protection {
@@ -269,15 +302,25 @@ impl Vault {
 
     /// Opens a vault file and works out what importing it would do. Changes no token; the first
     /// file that holds added keys may make this install's fingerprint key (keyed_fingerprints.rs).
+    ///
+    /// The signature is checked before anything else in the file is read: an unsigned or
+    /// badly signed file is refused. A file signed by a key that is neither this install's nor
+    /// a team member's previews, with [`MergePlan::signer`] saying so, and applies only after
+    /// [`Vault::trust_signer`].
     pub fn preview_import(&self, file: &[u8], key: ImportKey) -> Result<MergePlan> {
         let plaintext = self.decrypt(file, key)?;
-        let now = Utc::now();
-        let mut payload = payload::parse(&plaintext, now)?;
+        let (signed_payload, verified) = signed::open(&plaintext)?;
         drop(plaintext);
+        let signer =
+            self.describe_signer(&verified.member_key, &verified.name, verified.signed_at)?;
+        let now = Utc::now();
+        let mut payload = payload::parse(&signed_payload, now)?;
+        drop(signed_payload);
         self.localize_fingerprints(&mut payload)?;
         let local = self.merge_local(now)?;
-        let rows = merge::classify(&payload, &local);
-        Ok(MergePlan {
+        let mut rows = merge::classify(&payload, &local);
+        merge::mark_destructive(&payload, &mut rows, &local);
+        let mut plan = MergePlan {
             source: VaultFileSource {
                 vault_id: payload.vault_id.clone(),
                 exported_at: payload.exported_at,
@@ -287,9 +330,15 @@ impl Vault {
             },
             counts: merge::count(&rows),
             rows,
+            destructive: 0,
+            signer,
             target_vault_id: self.identity().vault_id,
             payload,
-        })
+            signer_key: verified.member_key,
+            destructive_confirmed: false,
+        };
+        plan.count_destructive();
+        Ok(plan)
     }
 
     /// Applies a previewed import, all or nothing: keychain writes first, then one SQLite
@@ -298,7 +347,11 @@ impl Vault {
     /// are written and once more when everything is committed.
     ///
     /// If this vault changed since the preview in a way that changes the plan, nothing is
-    /// applied and the error asks for a new preview.
+    /// applied and the error asks for a new preview. A file whose signer is neither this
+    /// install nor a team member is refused (`untrusted_signer`: see [`Vault::trust_signer`]),
+    /// and so is a plan that deletes a token here or replaces or removes a secret kept here,
+    /// unless [`MergePlan::confirm_destructive`] was called (`confirmation_required`). Both are
+    /// checked before anything is written.
     pub fn apply_import(
         &mut self,
         plan: MergePlan,
@@ -310,6 +363,8 @@ impl Vault {
             ));
         }
         let _lock = self.write_lock()?;
+        // Trust and confirmation are checked first, against the members as they are now.
+        self.check_signer_trusted(&plan.signer_key, &plan.signer.claimed_name)?;
         // What an earlier failed undo left is put right first: the old value of a secret this
         // import overwrites is read from the keychain below and must be the committed one.
         self.settle_pending()?;
@@ -328,6 +383,7 @@ impl Vault {
                     .into(),
             ));
         }
+        plan.check_destructive_confirmed(&local)?;
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
         let new_services = merge::new_services(&plan.payload, &local.services);
 

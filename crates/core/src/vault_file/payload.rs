@@ -18,8 +18,10 @@ use crate::{token_format, validate};
 
 /// The `format` field of every payload.
 pub const FORMAT: &str = "tokenkeeper-vault";
-/// The payload version this build writes and the only one it reads.
-pub const VERSION: u32 = 1;
+/// The payload version this build writes and the only one it reads: the payload inside a
+/// signed version-2 container (a version-1 file is unsigned and refused before its payload is
+/// read).
+pub const VERSION: u32 = super::signed::VERSION;
 /// Longest hint accepted for a hash-only token, in characters.
 const MAX_HINT_CHARS: usize = 64;
 /// Longest `created_by` / `exported_by`, in characters.
@@ -265,7 +267,11 @@ pub(crate) fn parse(bytes: &[u8], now: DateTime<Utc>) -> Result<Payload> {
                  {VERSION}. Upgrade Tokenkeeper to import it; nothing was changed"
             )))
         }
-        _ => return Err(invalid("\"version\" must be the number 1")),
+        _ => {
+            return Err(invalid(&format!(
+                "\"version\" must be the number {VERSION}"
+            )))
+        }
     }
     let raw: PayloadIn = serde_json::from_slice(bytes).map_err(|e| {
         // serde's message names the field and position, never a value.
@@ -280,7 +286,7 @@ pub(crate) fn parse(bytes: &[u8], now: DateTime<Utc>) -> Result<Payload> {
 /// serde_json's error text without any value from the file (a secret may sit in the wrong
 /// field): field names are kept ("unknown field `x`", "missing field `x`"), values are cut at
 /// their first quote, and the position is added.
-fn redact(e: &serde_json::Error) -> String {
+pub(crate) fn redact(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     let msg = msg.split(" at line ").next().unwrap_or_default();
     let names_a_field = ["unknown field `", "missing field `", "duplicate field `"]
@@ -688,7 +694,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const VALID: &str = r#"{"format":"tokenkeeper-vault","version":1,
+    const VALID: &str = r#"{"format":"tokenkeeper-vault","version":2,
         "vault_id":"0190f0f0-0000-7000-8000-000000000001","exported_at":"2026-11-24T10:00:00Z",
         "exported_by":"ana","services":[{"name":"GitHub","auth_header":"Authorization: Bearer {token}",
         "token_prefix":null,"base_url":null,"max_active":null}],
@@ -722,7 +728,7 @@ mod tests {
                 VALID.replace("\"secret\":\"abc\"", "\"secret\":\"abd\""),
                 "SHA-256",
             ),
-            (VALID.replace("\"version\":1", "\"version\":2"), "version 2"),
+            (VALID.replace("\"version\":2", "\"version\":3"), "version 3"),
             (
                 VALID.replace("tokenkeeper-vault", "other"),
                 "no Tokenkeeper vault",
@@ -752,7 +758,7 @@ mod tests {
                 "unknown field",
             ),
             (
-                VALID.replace("\"version\":1", "\"version\":\"1\""),
+                VALID.replace("\"version\":2", "\"version\":\"2\""),
                 "version",
             ),
             (
@@ -778,7 +784,7 @@ mod tests {
             }
         }
         assert_eq!(
-            kind(VALID.replace("\"version\":1", "\"version\":2").as_bytes()),
+            kind(VALID.replace("\"version\":2", "\"version\":3").as_bytes()),
             "unsupported_vault_version"
         );
         assert_eq!(kind(b"[1,2]"), "not_a_vault_file");
