@@ -393,9 +393,15 @@ impl Driver for TokDriver {
 
 /// The peer's export, encrypted to this store's key, and this store's preview of it: the one
 /// place the run makes and opens a file from another install.
+/// The peer is a team mate here: its key is trusted on first sight, as a user who compared
+/// fingerprints would.
 fn peer_file(here: &mut Vault, peer: &mut Vault) -> Result<MergePlan, Failure> {
     let file = peer.export(ExportTarget::Recipients(vec![here.public_key()?]))?;
-    Ok(here.preview_import(&file, ImportKey::OwnIdentity)?)
+    let mut plan = here.preview_import(&file, ImportKey::OwnIdentity)?;
+    if !plan.signer.trusted {
+        here.trust_signer(&mut plan, Some("peer"))?;
+    }
+    Ok(plan)
 }
 
 /// This store's export to its own key, opened again: a file of its own changes nothing.
@@ -465,6 +471,8 @@ fn import_from_peer(
     // Nothing here edits the peer's tokens, so this only matters if a version fell out of the
     // history a file carries.
     plan.take_theirs_for_all_edits();
+    // The user says yes to the deletions and replaced secrets the preview lists.
+    plan.confirm_destructive();
     let rows: Vec<(String, String)> = plan
         .rows
         .iter()

@@ -290,16 +290,18 @@ fn an_oversized_file_is_refused_before_it_is_read() {
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
-/// The committed vault vector's JSON with `edit` applied, encrypted with the standard `age` tool
+/// The committed vault vector's JSON with `edit` applied, signed, encrypted with the standard `age` tool
 /// to `tok`'s own public key, as anyone holding that (shareable) key could make it.
 fn hostile_file(tok: &Tok, dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let vector =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/vectors/vault/vault-v1.json");
+    let vector = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/vectors/vault/vault-v2-payload.json");
     let mut json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(vector).unwrap()).unwrap();
     edit(&mut json);
-    let plain = dir.join("payload.json");
-    std::fs::write(&plain, json.to_string()).unwrap();
+    // Signed (by the test signer, unknown here), so the file gets past the signature check and
+    // meets the payload's rules.
+    let plain = dir.join("container.json");
+    std::fs::write(&plain, crate::signing::signed(json.to_string().as_bytes())).unwrap();
     let key = tok.run(&["--json", "whoami"]).ok().json()["public_key"]
         .as_str()
         .unwrap()

@@ -5,6 +5,10 @@
 
 // Shared fixture: run `tok`, read its JSON, ask `secret-tool` what the keychain holds.
 mod util;
+// Signs hostile vault files as an install would, so they meet the payload's rules (the core's
+// test helper, shared).
+#[path = "../../core/tests/signing.rs"]
+mod signing;
 
 // An imported key from `add` to `delete`; `show`, `edit` and `whoami`.
 mod lifecycle;

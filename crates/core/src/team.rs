@@ -290,6 +290,11 @@ impl Vault {
     }
 
     fn is_own_signing_key(&self, key: &MemberKey) -> Result<bool> {
+        // The public half cached in SQLite answers without a keychain call (whoever can write
+        // that file can add members anyway); the keychain is asked only before it is cached.
+        if let Some(own) = self.cached_member_key() {
+            return Ok(own.signing_key_bytes() == key.signing_key_bytes());
+        }
         Ok(self
             .stored_signing_key()?
             .is_some_and(|k| k.verifying_key().to_bytes() == key.signing_key_bytes()))
@@ -298,8 +303,8 @@ impl Vault {
     /// Refuses a plan whose signer is neither this install nor a member (checked again at
     /// apply, against the members as they are now).
     pub(crate) fn check_signer_trusted(&self, key: &MemberKey, claimed_name: &str) -> Result<()> {
-        if self.is_own_signing_key(key)?
-            || members::by_signing_key(&self.conn, &key.signing_key_bytes())?.is_some()
+        if members::by_signing_key(&self.conn, &key.signing_key_bytes())?.is_some()
+            || self.is_own_signing_key(key)?
         {
             return Ok(());
         }

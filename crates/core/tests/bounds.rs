@@ -221,11 +221,12 @@ fn services_need_an_http_header_and_an_http_url() {
     assert_eq!(s.base_url.as_deref(), Some("https://a.example/;`id`"));
 }
 
-/// A vault file made from the committed JSON vector with `edit` applied, encrypted to `to`.
+/// A vault file made from the committed payload vector with `edit` applied, signed by the test
+/// signer (the bounds are checked once the signature holds) and encrypted to `to`.
 fn file_with(to: &str, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
-    let mut json: serde_json::Value = serde_json::from_slice(&vector("vault-v1.json")).unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&v2_payload()).unwrap();
     edit(&mut json);
-    age_encrypt_to(to, json.to_string().as_bytes())
+    age_encrypt_to(to, &signed(json.to_string().as_bytes()))
 }
 
 #[test]

@@ -330,8 +330,10 @@ fn a_database_from_before_moves_once_the_keychain_is_there_and_still_refuses_dup
     assert!(!confirms(dir.path(), "sk_live_addedWhileAway555"));
 }
 
-/// Decrypts an export made to `identity` and returns its JSON.
+/// Decrypts an export made to `identity` and returns the JSON of the payload its signed
+/// container carries (base64 in the container's `payload` field).
 fn payload_of(file: &[u8], identity: &age::x25519::Identity) -> serde_json::Value {
+    use base64::Engine as _;
     let mut plain = Vec::new();
     age::Decryptor::new(file)
         .unwrap()
@@ -339,7 +341,11 @@ fn payload_of(file: &[u8], identity: &age::x25519::Identity) -> serde_json::Valu
         .unwrap()
         .read_to_end(&mut plain)
         .unwrap();
-    serde_json::from_slice(&plain).unwrap()
+    let container: serde_json::Value = serde_json::from_slice(&plain).unwrap();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(container["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
 }
 
 fn token_json<'a>(payload: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -481,6 +487,10 @@ fn two_installs_with_different_keys_find_the_same_secret_and_merge_cleanly() {
         "{}",
         shared.reason
     );
+    // The rotation replaces the secret B keeps: the preview names it, and B says yes.
+    assert_eq!(plan.destructive, 1);
+    let mut plan = plan;
+    plan.confirm_destructive();
     b.vault.apply_import(plan, |_, _| {}).unwrap();
     assert_eq!(
         b.vault

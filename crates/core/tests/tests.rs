@@ -1,6 +1,8 @@
 //! Integration tests of tokenkeeper-core. Each submodule says what it covers.
 
 mod util;
+// Signs test vault files as an install would (shared with the CLI's tests).
+mod signing;
 
 // The token format against the committed test vectors (docs/token-format.md).
 mod token_format;

@@ -95,7 +95,7 @@ fn team_add_list_remove_with_clear_refusals() {
             "Bad\tname",
             a_key.clone(),
             "invalid_input",
-            "control character",
+            "control, bidi or zero-width character",
         ),
         ("", a_key.clone(), "invalid_input", "Name is required"),
         ("Typo", typo(&a_key), "invalid_input", "damaged"),

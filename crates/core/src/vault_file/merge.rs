@@ -398,9 +398,15 @@ fn destructive_kind(theirs: &Token, ours: Option<&Token>) -> Option<DestructiveK
     if ours.storage != Storage::Keychain || ours.secret_missing {
         return None;
     }
+    // An added key whose secret did not travel keeps ours while it is the same secret (not
+    // rotated since), as `writes` does.
+    let same_untravelled = theirs.fingerprint.is_empty()
+        && theirs.origin == Origin::Imported
+        && ours.origin == Origin::Imported
+        && theirs.rotated_at == ours.rotated_at;
     if theirs.storage != Storage::Keychain {
         Some(DestructiveKind::RemovesSecret)
-    } else if theirs.fingerprint != ours.fingerprint {
+    } else if theirs.fingerprint != ours.fingerprint && !same_untravelled {
         Some(DestructiveKind::ReplacesSecret)
     } else {
         None
