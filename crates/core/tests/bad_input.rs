@@ -5,26 +5,6 @@ use tokenkeeper_core::*;
 
 use crate::util::*;
 
-/// Runs `op`, expects an error of `kind` whose message contains `says`, and checks that nothing
-/// a user could observe changed.
-fn refused<T: std::fmt::Debug>(
-    m: &mut MemVault,
-    kind: &str,
-    says: &str,
-    op: impl FnOnce(&mut Vault) -> Result<T>,
-) {
-    let before = snapshot(&m.vault);
-    let accounts = m.secrets.accounts();
-    let err = op(&mut m.vault).expect_err("the operation must be refused");
-    assert_eq!(err.kind(), kind, "{err}");
-    assert!(
-        err.to_string().contains(says),
-        "message '{err}' should say '{says}'"
-    );
-    assert_eq!(snapshot(&m.vault), before, "nothing changed");
-    assert_eq!(m.secrets.accounts(), accounts, "keychain unchanged");
-}
-
 fn seeded() -> MemVault {
     let mut m = mem_vault();
     m.vault

@@ -57,15 +57,11 @@ fn file_for(from: &mut Vault, to: &mut Vault) -> Vec<u8> {
     from.export(ExportTarget::Recipients(vec![key])).unwrap()
 }
 
-fn import_case() -> ImportCase {
-    let dir = tempfile::tempdir().unwrap();
-    let secrets = Arc::new(MemoryStore::new());
-    let faults = FaultPlan::new();
-    let mut a = open_faulty(dir.path(), &secrets, &faults);
-    let kept_id = a.import(import_req("kept", KEPT_OLD)).unwrap().id;
-    let other_id = a.import(import_req("other", OTHER)).unwrap().id;
+/// B, a team member of A, gets A's tokens, rotates `kept` and adds `fresh`, and sends A a
+/// file: (the file, fresh's id).
+fn b_replies(a: &mut Vault) -> (Vec<u8>, String) {
     let mut b = mem_vault();
-    let to_b = send(&mut a, &mut b.vault);
+    let to_b = send(a, &mut b.vault);
     b.vault.apply_import(to_b, |_, _| {}).unwrap();
     b.vault
         .rotate(
@@ -76,10 +72,21 @@ fn import_case() -> ImportCase {
             },
         )
         .unwrap();
-    b.vault.import(import_req("fresh", FRESH)).unwrap();
-    let file = file_for(&mut b.vault, &mut a);
+    let fresh_id = b.vault.import(import_req("fresh", FRESH)).unwrap().id;
+    let file = file_for(&mut b.vault, a);
     let b_key = b.vault.own_member_key().unwrap().to_string();
     a.team_add("B", &b_key).unwrap();
+    (file, fresh_id)
+}
+
+fn import_case() -> ImportCase {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemoryStore::new());
+    let faults = FaultPlan::new();
+    let mut a = open_faulty(dir.path(), &secrets, &faults);
+    let kept_id = a.import(import_req("kept", KEPT_OLD)).unwrap().id;
+    let other_id = a.import(import_req("other", OTHER)).unwrap().id;
+    let (file, _) = b_replies(&mut a);
     ImportCase {
         dir,
         secrets,
@@ -443,22 +450,7 @@ fn on_the_real_keychain_a_failed_import_and_rotation_with_failed_undo_lose_nothi
     let mut a = open_faulty_keychain(&faults);
     let service = a.identity().keychain_service;
     let kept_id = a.import(import_req("kept", KEPT_OLD)).unwrap().id;
-    let mut b = mem_vault();
-    let to_b = send(&mut a, &mut b.vault);
-    b.vault.apply_import(to_b, |_, _| {}).unwrap();
-    b.vault
-        .rotate(
-            "kept",
-            RotateRequest {
-                grace: Grace::None,
-                new_secret: Some(secret(KEPT_NEW)),
-            },
-        )
-        .unwrap();
-    let fresh_id = b.vault.import(import_req("fresh", FRESH)).unwrap().id;
-    let file = file_for(&mut b.vault, &mut a);
-    let b_key = b.vault.own_member_key().unwrap().to_string();
-    a.team_add("B", &b_key).unwrap();
+    let (file, fresh_id) = b_replies(&mut a);
     let mut plan = a.preview_import(&file, ImportKey::OwnIdentity).unwrap();
     plan.confirm_destructive();
 

@@ -297,3 +297,25 @@ pub fn preview_trusted(v: &mut Vault, file: &[u8], key: ImportKey) -> MergePlan 
     }
     plan
 }
+
+/// Runs `op`, expects an error of `kind` whose message contains `says`, and checks that nothing
+/// a user could observe changed.
+#[track_caller]
+pub fn refused<T: std::fmt::Debug>(
+    m: &mut MemVault,
+    kind: &str,
+    says: &str,
+    op: impl FnOnce(&mut Vault) -> Result<T>,
+) -> String {
+    let before = snapshot(&m.vault);
+    let accounts = m.secrets.accounts();
+    let err = op(&mut m.vault).expect_err("the operation must be refused");
+    assert_eq!(err.kind(), kind, "{err}");
+    assert!(
+        err.to_string().contains(says),
+        "message '{err}' should say '{says}'"
+    );
+    assert_eq!(snapshot(&m.vault), before, "nothing changed");
+    assert_eq!(m.secrets.accounts(), accounts, "keychain unchanged");
+    err.to_string()
+}

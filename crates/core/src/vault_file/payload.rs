@@ -261,12 +261,7 @@ pub(crate) fn parse(bytes: &[u8], now: DateTime<Utc>) -> Result<Payload> {
     }
     match header.version.as_ref().and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(VERSION) => {}
-        Some(v) if v > u64::from(VERSION) => {
-            return Err(Error::UnsupportedVaultVersion(format!(
-                "This vault file uses format version {v}, and this Tokenkeeper reads only version \
-                 {VERSION}. Upgrade Tokenkeeper to import it; nothing was changed"
-            )))
-        }
+        Some(v) if v > u64::from(VERSION) => return Err(newer_version(v)),
         _ => {
             return Err(invalid(&format!(
                 "\"version\" must be the number {VERSION}"
@@ -687,6 +682,14 @@ pub(crate) fn changed_fields(a: &Token, b: &Token) -> Vec<&'static str> {
         "record",
     );
     out
+}
+
+/// A file from a newer Tokenkeeper (its container or payload names version `v`).
+pub(crate) fn newer_version(v: u64) -> Error {
+    Error::UnsupportedVaultVersion(format!(
+        "This vault file uses format version {v}, and this Tokenkeeper reads only version \
+         {VERSION}. Upgrade Tokenkeeper to import it; nothing was changed"
+    ))
 }
 
 #[cfg(test)]

@@ -178,12 +178,7 @@ pub(crate) fn open(plaintext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Verified)> {
             ))
         }
         Some(v) if v == u64::from(VERSION) => {}
-        Some(v) if v > u64::from(VERSION) => {
-            return Err(Error::UnsupportedVaultVersion(format!(
-                "This vault file uses format version {v}, and this Tokenkeeper reads only version \
-                 {VERSION}. Upgrade Tokenkeeper to import it; nothing was changed"
-            )))
-        }
+        Some(v) if v > u64::from(VERSION) => return Err(payload::newer_version(v)),
         _ => {
             return Err(Error::InvalidVaultFile(
                 "The vault file breaks the format: \"version\" must be the number 2. Ask the \
