@@ -1,7 +1,7 @@
 //! Bad input: each is refused with its exit code and a message that says what was wrong,
 //! and the token list is exactly as it was before.
 
-use crate::util::{Out, Tok};
+use crate::util::{unchanged, Tok};
 
 /// A vault holding one imported key ("Deploy-Key") and one hash-only generated token ("issued").
 fn vault_with_two_tokens() -> Tok {
@@ -9,15 +9,6 @@ fn vault_with_two_tokens() -> Tok {
     tok.add("Deploy-Key", "dk_BadInput0123456789abcdefQRST");
     tok.run(&["generate", "issued"]).ok();
     tok
-}
-
-/// Runs `attempt` and asserts the list (including deleted tokens) did not change.
-fn unchanged(tok: &Tok, attempt: impl FnOnce() -> Out) -> Out {
-    let before = (tok.list(&[]), tok.list(&["--state", "deleted"]));
-    let out = attempt();
-    let after = (tok.list(&[]), tok.list(&["--state", "deleted"]));
-    assert_eq!(before, after, "the list changed after {out:?}");
-    out
 }
 
 #[test]

@@ -6,16 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{Out, Tok};
-
-/// Runs `attempt` and asserts the list (including deleted tokens) did not change.
-fn unchanged(tok: &Tok, attempt: impl FnOnce() -> Out) -> Out {
-    let before = (tok.list(&[]), tok.list(&["--state", "deleted"]));
-    let out = attempt();
-    let after = (tok.list(&[]), tok.list(&["--state", "deleted"]));
-    assert_eq!(before, after, "the list changed after {out:?}");
-    out
-}
+use crate::util::{unchanged, Out, Tok};
 
 /// Runs SQL straight on the install's database, as an older version could have written it.
 fn sql(tok: &Tok, statement: &str) {

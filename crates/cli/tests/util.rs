@@ -211,3 +211,12 @@ pub fn typo(token: &str) -> String {
     chars[5] = if chars[5] == 'a' { 'b' } else { 'a' };
     format!("{prefix}_{}", chars.into_iter().collect::<String>())
 }
+
+/// Runs `attempt` and asserts the list (including deleted tokens) did not change.
+pub fn unchanged(tok: &Tok, attempt: impl FnOnce() -> Out) -> Out {
+    let before = (tok.list(&[]), tok.list(&["--state", "deleted"]));
+    let out = attempt();
+    let after = (tok.list(&[]), tok.list(&["--state", "deleted"]));
+    assert_eq!(before, after, "the list changed after {out:?}");
+    out
+}
