@@ -72,7 +72,7 @@ function draw() {
       t.previous_valid_until ? when("Old value valid until", t.previous_valid_until) : null,
       t.deleted_at ? when("Deleted", t.deleted_at) : null,
       h("dt", {}, "Stored"), h("dd", {}, kept ? "Secret in the OS keychain" : "SHA-256 fingerprint only"),
-      h("dt", {}, "Fingerprint"), h("dd", {}, h("code", { class: "wrap" }, t.fingerprint))),
+      h("dt", {}, "Fingerprint"), h("dd", {}, fingerprintLabel(t))),
   );
 
   $("panel-activity").replaceChildren(
@@ -115,3 +115,10 @@ export function initDetails() {
 }
 
 export const resetTabs = () => selectTab($("tab-general"));
+
+/** An added key's fingerprint is keyed to this install, and unknown until its secret arrives. */
+function fingerprintLabel(t) {
+  if (t.origin === "imported" && !t.fingerprint) return "Unknown: the secret has not arrived here";
+  const kind = t.origin === "imported" ? "HMAC-SHA256, keyed to this install" : "SHA-256";
+  return [h("code", { class: "wrap" }, t.fingerprint), h("span", { class: "muted small" }, ` (${kind})`)];
+}

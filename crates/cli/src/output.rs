@@ -148,7 +148,7 @@ pub fn token_details(d: &TokenDetails) {
             t.scopes.join(", ")
         },
     );
-    field("Fingerprint", &t.fingerprint);
+    field("Fingerprint", &fingerprint_label(t));
     field(
         "Created",
         &format!("{} by {}", local_time(t.created_at), t.created_by),
@@ -285,5 +285,19 @@ pub fn done(verb: &str, t: &Token, as_json: bool) {
         json(t);
     } else {
         println!("{verb} '{}' ({}).", esc(&t.name), esc(&t.hint));
+    }
+}
+
+/// A token's fingerprint as `tok show` labels it: an added key's is keyed to this install (it
+/// means nothing elsewhere), and may be unknown when its secret never arrived.
+fn fingerprint_label(t: &Token) -> String {
+    match (t.origin, t.fingerprint.is_empty()) {
+        (tokenkeeper_core::Origin::Imported, true) => {
+            "unknown (the secret has not arrived here)".to_string()
+        }
+        (tokenkeeper_core::Origin::Imported, false) => {
+            format!("{} (HMAC-SHA256, keyed to this install)", t.fingerprint)
+        }
+        (tokenkeeper_core::Origin::Generated, _) => format!("{} (SHA-256)", t.fingerprint),
     }
 }

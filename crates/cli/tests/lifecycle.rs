@@ -164,6 +164,17 @@ fn show_gives_metadata_activity_and_the_services_header() {
         tok.run(&["--json", "show", id]).ok().json()["token"]["name"],
         "noco-admin"
     );
+
+    // The fingerprint says what it is: a generated token's plain SHA-256, an added key's HMAC
+    // keyed to this install (it confirms nothing anywhere else).
+    let fp = details["token"]["fingerprint"].as_str().unwrap();
+    assert!(page.contains(&format!("{fp} (SHA-256)")), "{page}");
+    tok.add("stripe-live", "sk_live_ShowFingerprintLabel0123456789");
+    let added = tok.run(&["show", "stripe-live"]).ok().stdout;
+    assert!(
+        added.contains("(HMAC-SHA256, keyed to this install)"),
+        "{added}"
+    );
 }
 
 #[test]
