@@ -16,6 +16,7 @@ async fn generate_shows_the_token_once_and_the_copy_is_cleared() {
     // `n` opens the drawer; submitting without a name is refused inline and stores nothing.
     app.press("n").await;
     app.wait_css("#drawer.drawer--open").await;
+    app.wait_still("#drawer").await;
     app.click("#form-submit").await;
     app.wait_text("#f-name-error", |t| t == "Name is required")
         .await;

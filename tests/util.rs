@@ -267,6 +267,25 @@ impl App {
         }
     }
 
+    /// Waits until `css` stops moving (a drawer sliding in), so a click lands where a person,
+    /// who waits for the motion to end, would click.
+    pub async fn wait_still(&self, css: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = None;
+        loop {
+            let rect = self.find(css).await.rectangle().await.ok();
+            if rect.is_some() && rect == last {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED").await;
+                panic!("[{}] `{css}` never stopped moving", self.name);
+            }
+            last = rect;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Clears a field and types into it, as a user would.
     pub async fn type_into(&self, css: &str, text: &str) {
         // Typing then deleting a space makes an emptied field fire its input event too.
