@@ -60,10 +60,18 @@ cargo_target_dir() {
   printf '%s\n' "${dir:-target}"
 }
 
-# A session bus config with no service activation: the keychain is whatever the script starts,
-# so stopping gnome-keyring really makes it disappear instead of being restarted on demand.
+# write_private_bus_config FILE [SERVICEDIR]: a session bus config. Without SERVICEDIR there is
+# no service activation: the keychain is whatever the script starts, so stopping gnome-keyring
+# really makes it disappear instead of being restarted on demand (scripts/torture). With it,
+# the services in SERVICEDIR come first, then the system's (scripts/test).
 write_private_bus_config() {
-  cat >"$1" <<'XML'
+  local services=""
+  if [[ -n "${2:-}" ]]; then
+    # Listed first, so its services win over the system's of the same name.
+    services="  <servicedir>$2</servicedir>
+  <standard_session_servicedirs/>"
+  fi
+  cat >"$1" <<XML
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -86,6 +94,7 @@ write_private_bus_config() {
   <limit name="max_names_per_connection">50000</limit>
   <limit name="max_match_rules_per_connection">50000</limit>
   <limit name="max_replies_per_connection">50000</limit>
+$services
 </busconfig>
 XML
 }
@@ -122,4 +131,24 @@ keyring_pid() {
   dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
     org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets |
     awk '{ print $2 }'
+}
+
+# write_keyring_service DIR: a D-Bus service file for org.freedesktop.secrets that starts
+# gnome-keyring already unlocked with the test password "pw". gnome-keyring-daemon has a known
+# upstream race (gkd_secret_service_get_pkcs11_session: assertion 'client' failed) that aborts it
+# when a short-lived client connects and leaves quickly; a desktop restarts it. Started from this
+# file, the restarted daemon opens the same keyring (XDG_DATA_HOME) unlocked, instead of asking
+# a prompter nobody can answer, which would hang the tests.
+write_keyring_service() {
+  mkdir -p "$1"
+  cat >"$1/gnome-keyring-unlocked" <<'SH'
+#!/bin/sh
+echo -n pw | exec gnome-keyring-daemon --unlock --foreground --components=secrets
+SH
+  chmod 755 "$1/gnome-keyring-unlocked"
+  cat >"$1/org.freedesktop.secrets.service" <<SERVICE
+[D-BUS Service]
+Name=org.freedesktop.secrets
+Exec=$1/gnome-keyring-unlocked
+SERVICE
 }
