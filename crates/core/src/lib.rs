@@ -26,9 +26,9 @@ pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{
     check_date, date_in_range, earliest_date, escape_for_terminal, is_unsafe_char, latest_date,
-    looks_like_secret, member_name, quote_input, read_vault_file, MAX_BASE_URL_CHARS,
-    MAX_DESCRIPTION_CHARS, MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_SCOPES, MAX_SCOPE_CHARS,
-    MAX_SERVICES_PER_FILE, MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
+    looks_like_secret, quote_input, read_vault_file, MAX_BASE_URL_CHARS, MAX_DESCRIPTION_CHARS,
+    MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_SCOPES, MAX_SCOPE_CHARS, MAX_SERVICES_PER_FILE,
+    MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
 };
 pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
 pub use vault_file::{

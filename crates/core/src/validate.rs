@@ -283,12 +283,6 @@ pub(crate) fn display_name(raw: &str) -> Result<String> {
         .map_err(|e| plain_text_error("Display name", MAX_DISPLAY_NAME_CHARS, e))
 }
 
-/// A member's name (team members): 1-100 characters of plain text.
-pub fn member_name(raw: &str) -> Result<String> {
-    plain_text(raw, MAX_DISPLAY_NAME_CHARS)
-        .map_err(|e| plain_text_error("Member name", MAX_DISPLAY_NAME_CHARS, e))
-}
-
 /// Whether `raw` is already a valid display name exactly as given (for names read from files).
 pub(crate) fn is_plain(raw: &str, max: usize) -> bool {
     plain_text(raw, max).is_ok_and(|t| t == raw)
@@ -575,7 +569,7 @@ mod tests {
             ("a\u{2060}b", "U+2060"),
             ("a\u{FEFF}b", "U+FEFF"),
         ] {
-            for check in [name, service_name, display_name, member_name] {
+            for check in [name, service_name, display_name] {
                 let msg = check(bad).unwrap_err().to_string();
                 assert!(msg.contains(code), "{bad:?}: {msg}");
             }
