@@ -1,11 +1,23 @@
 //! The Tauri shell of Tokenkeeper: builds the window and wires its commands to the core.
 
+#[macro_use]
+mod command_list;
 mod clipboard;
 mod commands;
 mod error;
+#[cfg(test)]
+mod ipc_check;
 mod state;
 
+pub use command_list::COMMAND_NAMES;
 pub use error::AppError;
+
+/// `generate_handler!` over the commands of [`app_commands!`], each under `commands::`.
+macro_rules! handler {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        tauri::generate_handler![$(commands::$module::$command),*]
+    };
+}
 
 /// Builds and runs the desktop app until its last window closes. On the way out it clears the
 /// clipboard of a secret it copied that is still there (before the clipboard plugin hands the
@@ -19,36 +31,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state::AppState::default())
         .manage(clipboard::LastCopy::default())
-        .invoke_handler(tauri::generate_handler![
-            commands::tokens::dashboard,
-            commands::tokens::generate_token,
-            commands::tokens::add_token,
-            commands::tokens::show_token,
-            commands::tokens::edit_token,
-            commands::tokens::set_token_enabled,
-            commands::tokens::rotate_token,
-            commands::tokens::delete_token,
-            commands::secrets::reveal_token,
-            commands::secrets::copy_token,
-            commands::secrets::copy_text,
-            commands::settings::services,
-            commands::settings::settings,
-            commands::settings::update_settings,
-            commands::settings::about,
-            commands::vault_file::public_key,
-            commands::vault_file::passphrase_hint,
-            commands::vault_file::suggested_export_path,
-            commands::vault_file::export_vault,
-            commands::vault_file::vault_file_kind,
-            commands::vault_file::preview_import,
-            commands::vault_file::apply_import,
-            commands::vault_file::cancel_import,
-            commands::vault_file::trust_signer,
-            commands::team::member_key,
-            commands::team::team_list,
-            commands::team::team_add,
-            commands::team::team_remove,
-        ])
+        .invoke_handler(app_commands!(handler))
         .build(tauri::generate_context!())
         .expect("Tokenkeeper could not start its window")
         .run(|app, event| {

@@ -1,6 +1,6 @@
 //! The IPC surface of the window: one thin command per user action, each a call into the core.
 //!
-//! Every command here is listed in `build.rs` and granted by name in `capabilities/default.json`.
+//! Every command here is listed once, in `command_list.rs`, which registers and grants it.
 //! Secrets cross IPC only in the reveal and show-once paths ([`ShownSecret`]); copies are written
 //! to the clipboard on this side, so the copied value never reaches the page.
 
