@@ -7,6 +7,8 @@ mod commands;
 mod error;
 #[cfg(test)]
 mod ipc_check;
+#[cfg(test)]
+mod ipc_types;
 mod state;
 
 pub use command_list::COMMAND_NAMES;

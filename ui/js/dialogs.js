@@ -1,3 +1,4 @@
+// @ts-check
 // The modal dialogs: show-once after generate or reset, confirm delete, reset with its grace
 // period, and edit. Each reports its errors inline and leaves the dialog open to try again.
 
@@ -8,16 +9,26 @@ import { endOfLocalDay, expiryOutOfRange, parseScopes, toDateInput } from "./for
 import { copyValue } from "./secrets.js";
 import { toast, showError } from "./toast.js";
 
+/** @typedef {import("./types/Token").Token} Token */
+
+/** @type {Token | null} */
 let current = null; // the token the open dialog acts on
 
+/** @param {string} id */
 function open(id) {
   const dlg = $(id);
   if (!dlg.open) dlg.showModal();
   return dlg;
 }
-const close = (id) => $(id).close();
+const close = (/** @type {string} */ id) => $(id).close();
 
-/** Disables a dialog's buttons while its command runs, so a double click cannot act twice. */
+/**
+ * Disables a dialog's buttons while its command runs, so a double click cannot act twice.
+ * @template T
+ * @param {HTMLElement} dlg
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T>}
+ */
 export async function busy(dlg, work) {
   const buttons = [...dlg.querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
@@ -30,7 +41,11 @@ export async function busy(dlg, work) {
 
 // --- show once -----------------------------------------------------------------------------
 
-/** Shows a new token's value once: after generate, or after resetting a generated token. */
+/**
+ * Shows a new token's value once: after generate, or after resetting a generated token.
+ * @param {import("./types/ShownOnce").ShownOnce} result
+ * @param {{rotated?: boolean}} [options]
+ */
 export function showOnce(result, { rotated = false } = {}) {
   const kept = result.token.storage === "keychain";
   $("shown-title").textContent = rotated ? `New value for “${result.token.name}”` : `Copy your new token “${result.token.name}”`;
@@ -51,6 +66,7 @@ function forgetShown() {
 
 // --- delete --------------------------------------------------------------------------------
 
+/** @param {Token} token */
 export function confirmDelete(token) {
   current = token;
   $("delete-title").textContent = `Delete “${token.name}”?`;
@@ -60,7 +76,7 @@ export function confirmDelete(token) {
 }
 
 async function doDelete() {
-  const token = current;
+  const token = /** @type {Token} */ (current);
   const dlg = $("dlg-delete");
   await busy(dlg, async () => {
     try {
@@ -77,6 +93,7 @@ async function doDelete() {
 
 // --- reset (rotate) --------------------------------------------------------------------------
 
+/** @param {Token} token */
 export function confirmRotate(token) {
   current = token;
   const imported = token.origin === "imported";
@@ -89,12 +106,13 @@ export function confirmRotate(token) {
   fieldError("rotate-key-error", "");
   $("rotate-error").textContent = "";
   open("dlg-rotate");
-  document.querySelector('#rotate-form input[name="grace"]:checked').focus();
+  /** @type {HTMLInputElement} */ (document.querySelector('#rotate-form input[name="grace"]:checked')).focus();
 }
 
+/** @param {SubmitEvent} event */
 async function doRotate(event) {
   event.preventDefault();
-  const token = current;
+  const token = /** @type {Token} */ (current);
   const imported = token.origin === "imported";
   const key = $("rotate-key").value;
   if (imported && !key.trim()) {
@@ -102,7 +120,7 @@ async function doRotate(event) {
     $("rotate-key").focus();
     return;
   }
-  const grace = new FormData($("rotate-form")).get("grace");
+  const grace = /** @type {import("./types/Grace").Grace} */ (new FormData($("rotate-form")).get("grace"));
   await busy($("dlg-rotate"), async () => {
     try {
       const result = await api.rotateToken(token.id, grace, imported ? key : null);
@@ -119,6 +137,7 @@ async function doRotate(event) {
 
 // --- edit ----------------------------------------------------------------------------------
 
+/** @param {Token} token */
 export function openEdit(token) {
   current = token;
   $("edit-title").textContent = `Edit “${token.name}”`;
@@ -133,9 +152,10 @@ export function openEdit(token) {
   $("e-name").focus();
 }
 
+/** @param {SubmitEvent} event */
 async function doEdit(event) {
   event.preventDefault();
-  const token = current;
+  const token = /** @type {Token} */ (current);
   const name = $("e-name").value.trim();
   if (!name) {
     fieldError("e-name-error", "Name is required");
@@ -149,6 +169,7 @@ async function doEdit(event) {
     $("e-expires").focus();
     return;
   }
+  /** @type {import("./types/EditInput").EditInput} */
   const input = {
     name,
     description: $("e-description").value,
@@ -170,6 +191,10 @@ async function doEdit(event) {
 
 // --- status --------------------------------------------------------------------------------
 
+/**
+ * @param {Token} token
+ * @param {boolean} enabled
+ */
 export async function setEnabled(token, enabled) {
   try {
     await api.setTokenEnabled(token.id, enabled);

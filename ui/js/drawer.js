@@ -1,3 +1,4 @@
+// @ts-check
 // The drawer that slides in from the right: "Generate new token" and "Add existing key" share
 // one form. Required fields are checked as the user leaves them and again on submit.
 
@@ -8,14 +9,19 @@ import { endOfLocalDay, expiryOutOfRange, parseScopes } from "./format.js";
 import { showOnce } from "./dialogs.js";
 import { toast } from "./toast.js";
 
+/** @typedef {"generate" | "add"} Mode */
+
+/** @type {Mode} */
 let mode = "generate"; // or "add"
+/** @type {HTMLElement | null} */
 let returnFocus = null;
 
 export const isDrawerOpen = () => !$("drawer").hidden;
 
+/** @param {Mode} which */
 export function openDrawer(which) {
   mode = which;
-  returnFocus = document.activeElement;
+  returnFocus = /** @type {HTMLElement | null} */ (document.activeElement);
   const adding = mode === "add";
   const form = $("token-form");
   form.reset();
@@ -62,13 +68,17 @@ function syncService() {
   $("f-service-hint").textContent = hint.join(" ");
 }
 
+/**
+ * The expiry the form asks for, or why it cannot be used.
+ * @returns {{value: string | null, error?: undefined} | {value?: undefined, error: string}}
+ */
 function expiresAt() {
   const choice = $("f-expiry").value;
   if (choice === "never") return { value: null };
   if (choice === "custom") {
     const day = $("f-expiry-date").value;
     if (!day) return { error: "Pick the day the token expires, or choose another expiration" };
-    const at = endOfLocalDay(day);
+    const at = /** @type {string} */ (endOfLocalDay(day));
     if (new Date(at) <= new Date()) return { error: "The expiry date must be in the future" };
     const tooLate = expiryOutOfRange(at);
     if (tooLate) return { error: tooLate };
@@ -88,6 +98,7 @@ const checkKey = () => {
   return ok;
 };
 
+/** @param {SubmitEvent} event */
 async function submit(event) {
   event.preventDefault();
   fieldError("form-error", "");
@@ -98,16 +109,19 @@ async function submit(event) {
     $("token-form").querySelector('[aria-invalid]')?.focus();
     return;
   }
+  /** @type {NodeListOf<HTMLInputElement>} */
+  const ticked = document.querySelectorAll('#token-form input[name="scope"]:checked');
   const scopes = [
-    ...[...document.querySelectorAll('#token-form input[name="scope"]:checked')].map((c) => c.value),
+    ...[...ticked].map((c) => c.value),
     ...parseScopes($("f-scopes-more").value),
   ];
+  /** @type {import("./types/NewToken").NewToken} */
   const input = {
     name: $("f-name").value.trim(),
     description: $("f-description").value,
     service: $("f-service").value || null,
     scopes: [...new Set(scopes)],
-    expires_at: expiry.value,
+    expires_at: expiry.value ?? null, // always set here: an expiry error returned above
     keep: $("f-keep").checked,
   };
   const button = $("form-submit");

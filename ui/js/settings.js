@@ -1,3 +1,4 @@
+// @ts-check
 // The Settings screen: display name, clipboard timeout, expiry warning, and who this install is.
 
 import * as api from "./api.js";
@@ -12,7 +13,7 @@ export async function openSettings() {
     $("set-display-name").value = s.display_name;
     $("set-clipboard").value = s.clipboard_clear_seconds;
     $("set-warning").value = s.expiry_warning_days;
-    const fact = (label, value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
+    const fact = (/** @type {string} */ label, /** @type {string} */ value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
     $("identity").replaceChildren(
       ...fact("Vault id", about.identity.vault_id),
       ...fact("Keychain entry", about.identity.keychain_service),
@@ -27,6 +28,15 @@ export async function openSettings() {
   }
 }
 
+/**
+ * The whole number in field `id` if it lies in [min, max]; otherwise null, with the error shown.
+ * @param {string} id
+ * @param {string} errorId
+ * @param {number} min
+ * @param {number} max
+ * @param {string} what
+ * @returns {number | null}
+ */
 function readNumber(id, errorId, min, max, what) {
   const n = Number($(id).value);
   const ok = $(id).value !== "" && Number.isInteger(n) && n >= min && n <= max;
@@ -34,6 +44,7 @@ function readNumber(id, errorId, min, max, what) {
   return ok ? n : null;
 }
 
+/** @param {SubmitEvent} event */
 async function save(event) {
   event.preventDefault();
   $("settings-error").textContent = "";

@@ -1,3 +1,4 @@
+// @ts-check
 // The Team page: this install's member key to share, and the members whose signed vault files
 // import without asking and to whom "My team" exports are encrypted.
 
@@ -34,7 +35,7 @@ async function drawMembers() {
   $("team-empty").hidden = members.length > 0;
   $("team-table").hidden = members.length === 0;
   $("team-rows").replaceChildren(...members.map((m) => {
-    const remove = h("button", { type: "button", class: "btn btn--small", "data-name": m.name, "aria-label": `Remove ${m.name}` }, "Remove");
+    const remove = /** @type {HTMLButtonElement} */ (h("button", { type: "button", class: "btn btn--small", "data-name": m.name, "aria-label": `Remove ${m.name}` }, "Remove"));
     remove.addEventListener("click", () => removeMember(m, remove));
     return h("tr", { "data-name": m.name },
       h("td", {}, m.name),
@@ -45,6 +46,10 @@ async function drawMembers() {
 }
 
 /** Two clicks: the first asks, the second removes. A removed member's files need trusting again. */
+/**
+ * @param {import("./types/Member").Member} member
+ * @param {HTMLButtonElement} button
+ */
 async function removeMember(member, button) {
   if (button.dataset.armed !== "yes") {
     button.dataset.armed = "yes";
@@ -62,6 +67,7 @@ async function removeMember(member, button) {
   await drawMembers();
 }
 
+/** @param {SubmitEvent} event */
 async function addMember(event) {
   event.preventDefault();
   ["team-name-error", "team-key-error", "team-error"].forEach((id) => fieldError(id, ""));

@@ -1,3 +1,4 @@
+// @ts-check
 // The Export and Import dialogs for the team vault file (.tkvault). Export checks the passphrase
 // (confirmation, strength hint) or the recipients before writing; Import previews the merge in a
 // table and applies it only when asked, with a progress bar.
@@ -8,6 +9,9 @@ import { tokensChanged } from "./catalog.js";
 import { busy } from "./dialogs.js";
 import * as fmt from "./format.js";
 import { toast } from "./toast.js";
+
+/** @typedef {import("./types/MergePlan").MergePlan} MergePlan */
+/** @typedef {import("./types/MergeRow").MergeRow} MergeRow */
 
 const WEAK_BELOW = 3; // the core's threshold (passphrase::WEAK_BELOW)
 const PREVIEW_ROWS = 500; // rows drawn in the preview table; the counts cover all
@@ -49,6 +53,7 @@ async function showTeamSize() {
   }
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let hintTimer;
 function onPassInput() {
   clearTimeout(hintTimer);
@@ -68,10 +73,12 @@ function onPassInput() {
   }, 150);
 }
 
+/** @param {SubmitEvent} event */
 async function doExport(event) {
   event.preventDefault();
   ["x-pass-error", "x-confirm-error", "x-recipients-error", "x-path-error", "export-error"].forEach((id) => fieldError(id, ""));
   const path = $("x-path").value.trim();
+  /** @type {import("./types/ExportTo").ExportTo} */
   let to;
   let ok = true;
   if (!path) {
@@ -123,6 +130,7 @@ async function doExport(event) {
 // --- import ----------------------------------------------------------------------------------
 
 let previewed = false;
+/** @type {MergePlan | null} */
 let plan = null; // the preview as last drawn
 
 export function openImport() {
@@ -147,6 +155,7 @@ function resetPreview() {
 
 const changeLabel = { new: "New", updated: "Updated", unchanged: "Unchanged", deleted: "Deleted", conflict: "Conflict" };
 
+/** @param {SubmitEvent} event */
 async function doPreview(event) {
   event.preventDefault();
   resetPreview();
@@ -184,6 +193,7 @@ const destructiveLabel = {
   removes_secret: "Removes the secret kept here",
 };
 
+/** @param {MergePlan} next */
 function drawPreview(next) {
   previewed = true;
   plan = next;
@@ -195,7 +205,7 @@ function drawPreview(next) {
   $("import-source").textContent =
     `${fmt.count(source.tokens)} tokens exported by ${source.exported_by} on ${fmt.dateTime(source.exported_at)} (vault ${source.vault_id}).`;
   $("import-counts").replaceChildren(
-    ...["new", "updated", "unchanged", "deleted", "conflicts"].map((k) =>
+    .../** @type {Array<keyof MergePlan["counts"]>} */ (["new", "updated", "unchanged", "deleted", "conflicts"]).map((k) =>
       h("li", { class: `count count--${k}`, "data-kind": k }, h("strong", {}, fmt.count(counts[k])), ` ${k}`)),
   );
   const interesting = rows.filter((r) => r.change !== "unchanged");
@@ -220,12 +230,15 @@ function drawPreview(next) {
   else $("import-apply").focus();
 }
 
-const plural = (n, one, many) => `${fmt.count(n)} ${n === 1 ? one : many}`;
+const plural = (/** @type {number} */ n, /** @type {string} */ one, /** @type {string} */ many) => `${fmt.count(n)} ${n === 1 ? one : many}`;
 
-/** The rows Apply would destroy something for, with the take-theirs boxes as ticked now. */
+/**
+ * The rows Apply would destroy something for, with the take-theirs boxes as ticked now.
+ * @returns {MergeRow[]}
+ */
 function destructiveRows() {
   if (!plan) return [];
-  const taken = new Set([...document.querySelectorAll("#import-rows input[type=checkbox]:checked")].map((c) => c.dataset.id));
+  const taken = new Set(takenTheirs());
   return plan.rows.filter((r) => r.destructive && (r.change !== "conflict" || taken.has(r.id)));
 }
 
@@ -262,9 +275,19 @@ async function doTrust() {
   });
 }
 
+/**
+ * The ids of the conflicts whose take-theirs box is ticked.
+ * @returns {string[]}
+ */
+function takenTheirs() {
+  /** @type {NodeListOf<HTMLInputElement>} */
+  const ticked = document.querySelectorAll("#import-rows input[type=checkbox]:checked");
+  return [...ticked].map((c) => /** @type {string} */ (c.dataset.id));
+}
+
 async function doApply() {
   if (!previewed) return;
-  const takeTheirs = [...document.querySelectorAll("#import-rows input[type=checkbox]:checked")].map((c) => c.dataset.id);
+  const takeTheirs = takenTheirs();
   const dlg = $("dlg-import");
   const bar = $("import-progress");
   bar.hidden = false;
@@ -296,7 +319,7 @@ export function initVaultFile() {
   $("open-export").addEventListener("click", openExport);
   $("open-import").addEventListener("click", openImport);
   $("export-form").addEventListener("submit", doExport);
-  $("export-form").addEventListener("change", (e) => e.target.name === "export-to" && syncExportTarget());
+  $("export-form").addEventListener("change", (/** @type {{target: HTMLInputElement}} */ e) => e.target.name === "export-to" && syncExportTarget());
   $("x-pass").addEventListener("input", onPassInput);
   $("x-confirm").addEventListener("input", () => fieldError("x-confirm-error", ""));
   $("export-cancel").addEventListener("click", () => $("dlg-export").close());

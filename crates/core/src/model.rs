@@ -5,6 +5,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// How a token came to be in Tokenkeeper.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
@@ -15,6 +16,7 @@ pub enum Origin {
 }
 
 /// Where the secret lives.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Storage {
@@ -25,6 +27,7 @@ pub enum Storage {
 }
 
 /// The stored lifecycle status. Expiry is derived, see [`TokenState`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -34,6 +37,7 @@ pub enum Status {
 }
 
 /// What a user sees: the stored status with expiry applied.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenState {
@@ -110,6 +114,7 @@ impl TokenState {
 }
 
 /// One token's metadata: everything but the secret. Used by list, show and the UI's table.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Token {
     pub id: String,
@@ -145,6 +150,7 @@ pub struct Token {
 }
 
 /// A service tokens belong to, and how its tokens are presented.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     pub name: String,
@@ -158,6 +164,7 @@ pub struct Service {
 }
 
 /// One entry in a token's activity history.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub token_id: String,
@@ -169,6 +176,7 @@ pub struct Event {
 }
 
 /// The kinds of [`Event`].
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
@@ -187,6 +195,7 @@ pub enum EventKind {
 }
 
 /// A token with its service and activity, for the details page and `tok show`.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenDetails {
     pub token: Token,
@@ -238,6 +247,7 @@ pub struct TokenEdit {
 }
 
 /// How long the old secret keeps working after a rotation.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grace {
@@ -329,6 +339,7 @@ pub enum VerifyStatus {
 }
 
 /// Which tokens [`crate::Vault::list`] returns, and in what order.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
@@ -344,6 +355,7 @@ pub struct ListQuery {
     pub descending: bool,
 }
 
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
@@ -366,6 +378,7 @@ text_enum!(SortKey {
 });
 
 /// Counts for the dashboard's summary strip.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Summary {
     pub active: u64,
@@ -375,6 +388,7 @@ pub struct Summary {
 }
 
 /// Who this install is: for `tok whoami` and Settings.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Identity {
     pub display_name: String,

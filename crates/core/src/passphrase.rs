@@ -9,6 +9,7 @@ pub const WEAK_BELOW: u8 = 3;
 
 /// The estimate: `score` 0 (guessed at once) to 4 (very hard to guess), and a hint in plain words.
 /// Never contains the passphrase.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Strength {
     pub score: u8,

@@ -26,6 +26,7 @@ const MEMBER_KEY_META: &str = "member_key";
 
 /// A team member: someone whose vault files this install trusts and to whom
 /// `tok export --team` encrypts.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Member {
     pub name: String,
@@ -43,6 +44,7 @@ pub struct Member {
 }
 
 /// Who signed a vault file being imported, and whether this install trusts them.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Signer {
     /// Fingerprint of the signing key: what a person compares and types (`--trust-signer`).

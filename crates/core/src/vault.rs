@@ -57,6 +57,7 @@ pub fn default_data_dir() -> Result<PathBuf> {
 }
 
 /// User preferences kept in the database (Settings screen).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Settings {
     pub display_name: String,
@@ -65,6 +66,7 @@ pub struct Settings {
 }
 
 /// What reconciliation at open found and fixed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ReconcileReport {
     /// Keychain secrets that had no row and were removed.

@@ -23,6 +23,7 @@ pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> AppRes
 }
 
 /// Who this install is, and what opening the data directory had to repair.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct About {
     identity: Identity,

@@ -9,6 +9,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 /// This install's member key and the fingerprint team mates see in their import previews.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct MyMemberKey {
     member_key: String,

@@ -16,6 +16,7 @@ use crate::state::AppState;
 const TIMELINE_WEEKS: u32 = 12;
 
 /// Everything the dashboard draws in one round trip.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct Dashboard {
     tokens: Vec<Token>,
@@ -39,6 +40,7 @@ pub fn dashboard(state: State<'_, AppState>, query: ListQuery) -> AppResult<Dash
 }
 
 /// The fields of the Generate drawer and of the Add existing key form.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Deserialize)]
 pub struct NewToken {
     name: String,
@@ -54,9 +56,11 @@ pub struct NewToken {
 }
 
 /// A token shown once: its value and the vault id, for the show-once dialog.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct ShownOnce {
     token: Token,
+    #[cfg_attr(test, ts(type = "string | null"))]
     secret: Option<ShownSecret>,
     vault_id: String,
 }
@@ -104,6 +108,7 @@ pub fn show_token(state: State<'_, AppState>, id: String) -> AppResult<TokenDeta
 }
 
 /// The edit dialog always sends every field; `service` or `expires_at` null means none.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Deserialize)]
 pub struct EditInput {
     name: String,

@@ -39,10 +39,12 @@ pub fn suggested_export_path() -> String {
 }
 
 /// Who the export is for: a passphrase, or age public keys (optionally this install's own too).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ExportTo {
     Passphrase {
+        #[cfg_attr(test, ts(type = "string"))]
         passphrase: SecretInput,
     },
     Recipients {
@@ -116,6 +118,7 @@ impl MergePlanView {
 }
 
 /// Progress of Apply, for the dialog's progress bar.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Serialize)]
 pub struct Progress {
     done: usize,

@@ -20,6 +20,7 @@ use crate::store::tokens::name_key;
 use crate::team::Signer;
 
 /// What an import does to one token.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -37,6 +38,7 @@ pub enum ChangeKind {
 }
 
 /// Why a token is in conflict.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
@@ -49,6 +51,7 @@ pub enum ConflictKind {
 }
 
 /// Which side wins a conflict.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Resolution {
@@ -61,6 +64,7 @@ pub enum Resolution {
 
 /// What a row would destroy here if applied: these need an explicit yes
 /// ([`MergePlan::confirm_destructive`]).
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DestructiveKind {
@@ -73,6 +77,7 @@ pub enum DestructiveKind {
 }
 
 /// One row of the preview table. Never holds a secret.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergeRow {
     pub id: String,
@@ -92,6 +97,7 @@ pub struct MergeRow {
 }
 
 /// How many tokens fall in each kind.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct MergeCounts {
     pub new: usize,
@@ -102,6 +108,7 @@ pub struct MergeCounts {
 }
 
 /// Where the file came from, as it says itself.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VaultFileSource {
     /// The exporting install's vault id.
@@ -116,6 +123,7 @@ pub struct VaultFileSource {
 
 /// The preview of an import: every token with what apply would do to it. Serializes to the
 /// table the app shows; the tokens and secrets it will write are kept inside, never serialized.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Serialize)]
 pub struct MergePlan {
     pub source: VaultFileSource,
@@ -533,6 +541,7 @@ pub(crate) fn new_services<'a>(payload: &'a Payload, local: &[Service]) -> Vec<&
 }
 
 /// What an apply did.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MergeReport {
     pub added: usize,

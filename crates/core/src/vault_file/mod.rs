@@ -77,6 +77,7 @@ pub enum ImportKey {
 }
 
 /// How a vault file is protected, readable without opening it.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FileProtection {
@@ -85,6 +86,7 @@ pub enum FileProtection {
 }
 
 /// What an export wrote.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExportSummary {
     /// Tokens in the file, tombstones included.
