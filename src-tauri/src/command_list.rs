@@ -6,8 +6,10 @@
 //! 2. add `<module>::<command>` to [`app_commands!`] below: the handler, the
 //!    `allow-<command>` permission and its grant in `permissions/app-commands.toml` (which
 //!    `capabilities/default.json` grants) all follow at the next build;
-//! 3. add its function to `ui/js/api.js`, `call("<command>", ...)` with JSDoc types, and derive
-//!    `TS` on any new type it sends or takes (see `ipc_types.rs`).
+//! 3. add its function to `ui/js/api.js`, `call("<command>", ...)` with JSDoc types; a new type
+//!    it sends or takes derives `TS` and joins the export list in `ipc_types.rs`;
+//! 4. write `ui/js/types/` again:
+//!    `TOKENKEEPER_WRITE_TYPES=1 cargo test -p tokenkeeper --lib ipc_types`.
 //!
 //! The `ipc_check` unit tests fail when `api.js` or `capabilities/` names a command this list
 //! lacks, or misses one it has. build.rs reads this file too (`#[path]`), so it holds only the

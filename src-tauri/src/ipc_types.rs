@@ -2,7 +2,8 @@
 //! declarations (ts-rs: `derive(TS)` on the command payloads here and, behind the core's `ts`
 //! feature, on the core types) into `ui/js/types/`, where tsc checks the page's JavaScript
 //! against them (`tools/typecheck`, run by scripts/test). The files are checked in, and the test
-//! fails when one is stale, missing or left over. To write them again:
+//! fails when one is stale, missing or left over. `Command.d.ts` names the commands of the list,
+//! the only names `call` in api.js accepts. To write them again:
 //!
 //! ```text
 //! TOKENKEEPER_WRITE_TYPES=1 cargo test -p tokenkeeper --lib ipc_types
@@ -18,6 +19,7 @@ use tokenkeeper_core::{
 };
 use ts_rs::{Config, TS};
 
+use crate::command_list::COMMAND_NAMES;
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
 use crate::commands::tokens::{Dashboard, EditInput, NewToken, ShownOnce};
@@ -86,14 +88,27 @@ fn files(dir: &Path, suffix: &str) -> BTreeMap<String, String> {
 fn generated() -> BTreeMap<String, String> {
     let dir = tempfile::tempdir().expect("temp dir");
     export(dir.path()).expect("export the TypeScript declarations");
-    files(dir.path(), ".ts")
+    let mut declarations: BTreeMap<String, String> = files(dir.path(), ".ts")
         .into_iter()
         .map(|(name, text)| {
             let origin =
                 format!("// From the Rust type of the same name. Regenerate: {REGENERATE}\n");
             (name, origin + &text)
         })
-        .collect()
+        .collect();
+    declarations.insert("Command.d.ts".into(), command_names());
+    declarations
+}
+
+/// `Command`: the name of every command of the list, the only names api.js's `call` takes.
+fn command_names() -> String {
+    let names: Vec<String> = COMMAND_NAMES.iter().map(|c| format!("\"{c}\"")).collect();
+    format!(
+        "// From src-tauri/src/command_list.rs. Regenerate: {REGENERATE}\n\n\
+         /**\n * A command of the window: the one list in src-tauri/src/command_list.rs.\n */\n\
+         export type Command = {};\n",
+        names.join(" | ")
+    )
 }
 
 #[test]

@@ -41,7 +41,7 @@ export class ApiError extends Error {
 
 /**
  * Invokes an app command; resolves to what it returns (typed by the caller's `@returns`).
- * @param {string} command
+ * @param {import("./types/Command").Command} command
  * @param {Record<string, unknown>} [args]
  * @returns {Promise<any>}
  */
