@@ -121,7 +121,7 @@ async function submit(event) {
     description: $("f-description").value,
     service: $("f-service").value || null,
     scopes: [...new Set(scopes)],
-    expires_at: expiry.value ?? null, // always set here: an expiry error returned above
+    expires_at: /** @type {string | null} */ (expiry.value), // set: an expiry error returned above
     keep: $("f-keep").checked,
   };
   const button = $("form-submit");
