@@ -1,18 +1,20 @@
 //! Turning what people type after `--expires` (30d, 2027-01-31, RFC 3339, never) into a UTC time.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
-use tokenkeeper_core::{check_date, quote_input, Error};
+use tokenkeeper_core::{check_date, quote_input};
+
+use crate::error::{InputError, Result};
 
 /// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the core to
 /// judge; this refuses what it cannot read and, by the core's rule, dates after 9999-12-31.
-pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
     match read(input, now)? {
-        Some(t) => check_date("Expiry", t).map(Some),
+        Some(t) => Ok(Some(check_date("Expiry", t)?)),
         None => Ok(None),
     }
 }
 
-fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, InputError> {
     let s = input.trim();
     let quoted = quote_input(s);
     if s.eq_ignore_ascii_case("never") {
@@ -26,11 +28,7 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
                 .and_then(Duration::try_days)
                 .and_then(|d| now.checked_add_signed(d))
                 .map(Some)
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "Expiry {quoted} is too many days: the latest expiry is 9999-12-31"
-                    ))
-                });
+                .ok_or(InputError::ExpiryTooManyDays { quoted });
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -51,19 +49,12 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
                     t
                 })
             })
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "Expiry {quoted} has no end of day in the local time zone"
-                ))
-            });
+            .ok_or(InputError::ExpiryNoEndOfDay { quoted });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Some(t.with_timezone(&Utc)));
     }
-    Err(Error::InvalidInput(format!(
-        "{quoted} is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
-         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never (dates run up to 9999-12-31)"
-    )))
+    Err(InputError::NotAnExpiry { quoted })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod error;
 mod expiry;
 mod output;
 mod secret_input;
@@ -12,9 +13,10 @@ mod vault_file;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tokenkeeper_core::{default_data_dir, Error, Vault};
+use tokenkeeper_core::{default_data_dir, Vault};
 
 use crate::args::{Cli, Command};
+use crate::error::CliError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,7 +27,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+fn dispatch(cli: Cli) -> error::Result<ExitCode> {
     let json = cli.json;
     // `check` is offline: it must work without a data directory or a keychain.
     if let Command::Check = cli.command {
@@ -53,35 +55,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The exit code for each kind of core error (the table in `tok --help` and docs/cli.md).
-fn exit_code(kind: &str) -> u8 {
-    match kind {
-        "invalid_input" | "malformed_token" | "confirmation_required" => 2,
-        "not_found" => 3,
-        "duplicate" | "conflict" => 4,
-        "keychain_unavailable" | "secret_missing" => 5,
-        "bad_passphrase"
-        | "passphrase_required"
-        | "not_for_this_identity"
-        | "not_a_vault_file"
-        | "vault_file_damaged"
-        | "unsupported_vault_version"
-        | "invalid_vault_file"
-        | "unsigned_vault_file"
-        | "bad_signature"
-        | "untrusted_signer" => 7,
-        // not_a_database, database_too_new, storage, and anything newer.
-        _ => 6,
-    }
-}
-
 /// Prints the error on stderr (`tok: message`, or the core's `{kind, message}` with --json)
-/// and returns its exit code. Core errors never carry secrets; neither do ours.
-fn report(err: &anyhow::Error, json: bool) -> ExitCode {
-    let (kind, message) = match err.downcast_ref::<Error>() {
-        Some(core) => (core.kind(), core.to_string()),
-        None => ("storage", format!("{err:#}")),
-    };
+/// and returns its exit code, chosen by variant (`CliError::exit_code`). Core errors never carry
+/// secrets; neither do ours.
+fn report(err: &CliError, json: bool) -> ExitCode {
+    let (kind, message) = (err.kind(), err.to_string());
     if json {
         let wire = serde_json::json!({ "kind": kind, "message": message });
         eprintln!("{wire}");
@@ -89,5 +67,5 @@ fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         // Messages may quote what a file or the user gave: made safe for the terminal.
         eprintln!("tok: {}", output::esc(&message));
     }
-    ExitCode::from(exit_code(kind))
+    ExitCode::from(err.exit_code())
 }

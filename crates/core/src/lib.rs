@@ -17,7 +17,12 @@ mod validate;
 mod vault;
 mod vault_file;
 
-pub use error::{Error, Result, WireError};
+pub use error::{
+    BaseUrlProblem, ConflictError, DuplicateError, Error, InputError, KeychainError,
+    MemberKeyProblem, NotADatabaseError, NotAVaultFileError, NotForThisIdentityError,
+    NotFoundError, Result, SecretMissingError, SecretRole, StorageError, UnsignedError,
+    UnsupportedVersionError, VaultFileError, WireError,
+};
 pub use fingerprint::{hint_for, Fingerprint};
 pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;

@@ -62,11 +62,12 @@ macro_rules! text_enum {
                 }
                 match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
                     $($text => Ok(Self::$variant),)+
-                    other => Err(crate::Error::InvalidInput(format!(
-                        "'{other}' is not a valid {}; use one of: {}",
-                        stringify!($ty).to_lowercase(),
-                        [$($text),+].join(", ")
-                    ))),
+                    other => Err(crate::error::InputError::NotOneOf {
+                        given: other.to_string(),
+                        what: stringify!($ty).to_lowercase(),
+                        options: &[$($text),+],
+                    }
+                    .into()),
                 }
             }
         }
@@ -277,9 +278,10 @@ impl std::str::FromStr for Grace {
             "1h" => Ok(Grace::OneHour),
             "24h" | "1d" => Ok(Grace::OneDay),
             "7d" => Ok(Grace::SevenDays),
-            other => Err(crate::Error::InvalidInput(format!(
-                "'{other}' is not a grace period; use now, 1h, 24h or 7d"
-            ))),
+            other => Err(crate::error::InputError::NotAGrace {
+                given: other.to_string(),
+            }
+            .into()),
         }
     }
 }

@@ -245,9 +245,10 @@ impl FaultPlan {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         let from = self.from.load(Ordering::SeqCst);
         if n >= from && n - from < self.count.load(Ordering::SeqCst) {
-            return Err(Error::KeychainUnavailable(
-                "injected fault: the keychain went away; nothing was stored".into(),
-            ));
+            return Err(KeychainError::SwitchedOff {
+                store: "the keychain (an injected fault)",
+            }
+            .into());
         }
         Ok(())
     }

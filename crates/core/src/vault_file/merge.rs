@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::payload::{changed_fields, content_hash, IncomingToken, Payload};
-use crate::error::{Error, Result};
+use crate::error::{ConflictError, Error, InputError, NotFoundError, Result};
 use crate::member_key::MemberKey;
 use crate::model::{Origin, Service, Status, Storage, Token};
 use crate::store::tokens::name_key;
@@ -147,10 +147,8 @@ impl MergePlan {
             .rows
             .iter_mut()
             .find(|r| r.id == token_id)
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "The vault file has no token with id {token_id}; check the preview"
-                ))
+            .ok_or_else(|| NotFoundError::ImportRow {
+                id: token_id.to_string(),
             })?;
         match row.conflict {
             Some(ConflictKind::BothEdited) => {
@@ -158,15 +156,15 @@ impl MergePlan {
                 self.count_destructive();
                 Ok(())
             }
-            Some(_) => Err(Error::Conflict(format!(
-                "'{}' clashes with another token here ({}); theirs cannot simply be taken. \
-                 Rename or delete one of them, then preview the import again",
-                row.name, row.reason
-            ))),
-            None => Err(Error::invalid(format!(
-                "'{}' is not in conflict; there is nothing to choose",
-                row.name
-            ))),
+            Some(_) => Err(ConflictError::CannotTakeTheirs {
+                name: row.name.clone(),
+                reason: row.reason.clone(),
+            }
+            .into()),
+            None => Err(InputError::NotInConflict {
+                name: row.name.clone(),
+            }
+            .into()),
         }
     }
 
@@ -212,17 +210,12 @@ impl MergePlan {
         let names: Vec<String> = rows
             .iter()
             .filter(|r| r.destructive.is_some() && taken(r))
-            .map(|r| format!("'{}'", r.name))
+            .map(|r| r.name.clone())
             .collect();
         if names.is_empty() {
             return Ok(());
         }
-        Err(Error::ConfirmationRequired(format!(
-            "This import would delete tokens here or replace secrets kept here ({}). Confirm \
-             it (`tok import --yes`, or the Apply button that names them) to go ahead. Nothing \
-             was changed",
-            names.join(", ")
-        )))
+        Err(Error::ConfirmationRequired { names })
     }
 
     /// Who signed the file.

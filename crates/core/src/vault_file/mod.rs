@@ -25,7 +25,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{
+    ConflictError, Error, InputError, NotAVaultFileError, NotForThisIdentityError, Result,
+    SecretMissingError, UnsupportedVersionError, VaultFileError,
+};
 use crate::model::{EventKind, Origin, Status, Storage};
 use crate::store::services::OnConflict;
 use crate::store::{self, events, history, journal, meta, services, tokens};
@@ -153,13 +156,10 @@ impl Vault {
         age::x25519::Identity::from_str(stored.expose_secret())
             .map(Some)
             .map_err(|_| {
-                Error::SecretMissing(format!(
-                    "The keychain entry '{IDENTITY_ACCOUNT}' of this install does not hold a valid \
-                     age identity. Remove it with `secret-tool clear service {} username \
-                     {IDENTITY_ACCOUNT}` to make a new one (files encrypted to the old key will \
-                     no longer open)",
-                    self.identity().keychain_service
-                ))
+                SecretMissingError::BadIdentity {
+                    service: self.identity().keychain_service,
+                }
+                .into()
             })
     }
 
@@ -182,9 +182,7 @@ impl Vault {
         let (recipients, protection): (Vec<Box<dyn age::Recipient + Send>>, _) = match to {
             ExportTarget::Passphrase(p) => {
                 if p.expose_secret().is_empty() {
-                    return Err(Error::invalid(
-                        "The passphrase is empty; choose one to protect the vault file",
-                    ));
+                    return Err(InputError::EmptyPassphrase.into());
                 }
                 (
                     vec![Box::new(age::scrypt::Recipient::new(p))],
@@ -197,11 +195,7 @@ impl Vault {
             ExportTarget::Team => {
                 let mut keys = self.team_recipients()?;
                 if keys.is_empty() {
-                    return Err(Error::invalid(
-                        "There are no team members yet, so there is no team to export to. Add \
-                         them with `tok team add NAME MEMBER-KEY` (each member's `tok whoami` \
-                         shows their member key), or export --to their public keys",
-                    ));
+                    return Err(InputError::NoTeam.into());
                 }
                 keys.push(self.public_key()?);
                 (parse_recipients(&keys)?, FileProtection::Recipients)
@@ -358,9 +352,7 @@ impl Vault {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<MergeReport> {
         if plan.target_vault_id != self.identity().vault_id {
-            return Err(Error::invalid(
-                "This import preview was made for another vault; preview the file again here",
-            ));
+            return Err(InputError::PreviewForAnotherVault.into());
         }
         let _lock = self.write_lock()?;
         // Trust and confirmation are checked first, against the members as they are now.
@@ -377,11 +369,7 @@ impl Vault {
                 .zip(&plan.rows)
                 .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
         if !same {
-            return Err(Error::Conflict(
-                "The tokens here changed since the import was previewed; preview it again and \
-                 check the new plan. Nothing was changed"
-                    .into(),
-            ));
+            return Err(ConflictError::StalePreview.into());
         }
         plan.check_destructive_confirmed(&local)?;
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
@@ -617,75 +605,52 @@ impl Vault {
     /// Decrypts a vault file with the given key. Every failure is one of the vault-file errors.
     fn decrypt(&self, file: &[u8], key: ImportKey) -> Result<Zeroizing<Vec<u8>>> {
         let decryptor = decryptor(file)?;
-        let result =
-            match (decryptor.is_scrypt(), key) {
-                (true, ImportKey::Passphrase(p)) => {
-                    let mut identity = age::scrypt::Identity::new(p);
-                    // age's own cap depends on this machine's speed; a file from the age tool
-                    // (2^18) must open on a slow one too, while 2^20 (1 GiB of memory) is the most
-                    // a file may ask for.
-                    identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
-                    decryptor
-                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-                        .map_err(|e| match e {
-                            age::DecryptError::DecryptionFailed
-                            | age::DecryptError::KeyDecryptionFailed
-                            | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
-                            other => decrypt_error(other, file),
-                        })
-                }
-                (true, _) => return Err(Error::PassphraseRequired(
-                    "This vault file is protected by a passphrase; import it with the passphrase \
-                     it was exported with. Nothing was changed"
-                        .into(),
-                )),
-                (false, ImportKey::Passphrase(_)) => return Err(Error::NotForThisIdentity(
-                    "This vault file is encrypted to public keys, not to a passphrase. Import it \
-                     without a passphrase on an install whose public key (`tok whoami`) it was \
-                     exported to. Nothing was changed"
-                        .into(),
-                )),
-                (false, key) => {
-                    let (identity, whose) = match key {
-                        ImportKey::AgeIdentity(s) => (
-                            age::x25519::Identity::from_str(s.expose_secret().trim()).map_err(
-                                |_| {
-                                    Error::invalid(
-                                        "The identity is not an age X25519 secret key \
-                                 (AGE-SECRET-KEY-1...); check the identity file",
-                                    )
-                                },
-                            )?,
-                            "the given identity".to_string(),
-                        ),
-                        _ => {
-                            let identity = self.own_identity()?.ok_or_else(|| {
-                                Error::NotForThisIdentity(
-                                "This vault file is encrypted to public keys, and this install \
-                                 has no identity yet, so it cannot be one of them. Send your \
-                                 public key (`tok whoami`) to the sender and ask for a new \
-                                 export. Nothing was changed"
-                                    .into(),
-                            )
-                            })?;
-                            let public = identity.to_public().to_string();
-                            (identity, format!("this install's key ({public})"))
+        let result = match (decryptor.is_scrypt(), key) {
+            (true, ImportKey::Passphrase(p)) => {
+                let mut identity = age::scrypt::Identity::new(p);
+                // age's own cap depends on this machine's speed; a file from the age tool
+                // (2^18) must open on a slow one too, while 2^20 (1 GiB of memory) is the most
+                // a file may ask for.
+                identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
+                decryptor
+                    .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                    .map_err(|e| match e {
+                        age::DecryptError::DecryptionFailed
+                        | age::DecryptError::KeyDecryptionFailed
+                        | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
+                        other => decrypt_error(other, file),
+                    })
+            }
+            (true, _) => return Err(Error::PassphraseRequired),
+            (false, ImportKey::Passphrase(_)) => {
+                return Err(NotForThisIdentityError::NotAPassphraseFile.into())
+            }
+            (false, key) => {
+                let (identity, whose) = match key {
+                    ImportKey::AgeIdentity(s) => (
+                        age::x25519::Identity::from_str(s.expose_secret().trim())
+                            .map_err(|_| InputError::NotAnIdentity)?,
+                        "the given identity".to_string(),
+                    ),
+                    _ => {
+                        let identity = self
+                            .own_identity()?
+                            .ok_or(NotForThisIdentityError::NoIdentity)?;
+                        let public = identity.to_public().to_string();
+                        (identity, format!("this install's key ({public})"))
+                    }
+                };
+                decryptor
+                    .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                    .map_err(|e| match e {
+                        age::DecryptError::NoMatchingKeys => NotForThisIdentityError::OtherKeys {
+                            whose: whose.clone(),
                         }
-                    };
-                    decryptor
-                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-                        .map_err(|e| match e {
-                            age::DecryptError::NoMatchingKeys => {
-                                Error::NotForThisIdentity(format!(
-                            "This vault file was encrypted to other public keys, not to {whose}. \
-                             Ask the sender to export it to your public key (`tok whoami`). \
-                             Nothing was changed"
-                        ))
-                            }
-                            other => decrypt_error(other, file),
-                        })
-                }
-            };
+                        .into(),
+                        other => decrypt_error(other, file),
+                    })
+            }
+        };
         let reader = result?;
         let mut plaintext = Zeroizing::new(Vec::new());
         reader
@@ -693,11 +658,10 @@ impl Vault {
             .read_to_end(&mut plaintext)
             .map_err(|_| Error::VaultFileDamaged)?;
         if plaintext.len() as u64 > MAX_PAYLOAD_BYTES {
-            return Err(Error::InvalidVaultFile(format!(
-                "The vault file holds more than {} MB, more than any vault Tokenkeeper writes; \
-                 nothing was changed",
-                MAX_PAYLOAD_BYTES / 1024 / 1024
-            )));
+            return Err(VaultFileError::PayloadTooBig {
+                max_mb: MAX_PAYLOAD_BYTES / 1024 / 1024,
+            }
+            .into());
         }
         Ok(plaintext)
     }
@@ -711,15 +675,12 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
     let looks_like_age =
         |magic: &[u8]| start.starts_with(magic) || (!start.is_empty() && magic.starts_with(start));
     if !looks_like_age(AGE_MAGIC) && !looks_like_age(ARMOR_MAGIC) {
-        return Err(Error::NotAVaultFile(if file.is_empty() {
-            "The file is empty, so it is not a vault file. Check that you picked the .tkvault \
-             file; nothing was changed"
-                .into()
+        return Err(if file.is_empty() {
+            NotAVaultFileError::Empty
         } else {
-            "This is not a Tokenkeeper vault file (it is not an age-encrypted file). Check that \
-             you picked the .tkvault file; nothing was changed"
-                .into()
-        }));
+            NotAVaultFileError::NotAge
+        }
+        .into());
     }
     // Whitespace before an armored file is allowed (age's testkit: armor_whitespace_outside).
     let armored = age::armor::ArmoredReader::new(start);
@@ -739,17 +700,13 @@ fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
 fn decrypt_error(e: age::DecryptError, file: &[u8]) -> Error {
     match e {
         age::DecryptError::UnknownFormat if names_a_newer_age_version(file) => {
-            Error::UnsupportedVaultVersion(
-                "This file uses a newer version of the age encryption format than this \
-                 Tokenkeeper reads. Upgrade Tokenkeeper to import it; nothing was changed"
-                    .into(),
-            )
+            UnsupportedVersionError::Age.into()
         }
-        age::DecryptError::ExcessiveWork { required, .. } => Error::InvalidVaultFile(format!(
-            "This vault file's passphrase protection asks for more work (scrypt 2^{required}) \
-             than Tokenkeeper allows (2^{MAX_SCRYPT_LOG_N}, about 1 GiB of memory). Ask for a \
-             file exported with Tokenkeeper or a standard age tool; nothing was changed"
-        )),
+        age::DecryptError::ExcessiveWork { required, .. } => VaultFileError::ExcessiveWork {
+            required,
+            allowed: MAX_SCRYPT_LOG_N,
+        }
+        .into(),
         _ => Error::VaultFileDamaged,
     }
 }
@@ -783,31 +740,23 @@ fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send
         let key = key.trim();
         let recipient = age::x25519::Recipient::from_str(key).map_err(|_| {
             // A secret key pasted by mistake is named as such, never repeated.
-            let what = if key
+            if key
                 .get(..15)
                 .is_some_and(|p| p.eq_ignore_ascii_case("AGE-SECRET-KEY-"))
             {
-                "That is an age secret key (your private identity), not a public key: keep it \
-                 to yourself, and if it was shared, make a new one. Give public keys only"
-                    .to_string()
+                InputError::SecretKeyAsRecipient
             } else {
-                format!(
-                    "{} is not an age public key",
-                    crate::validate::quote_input(key)
-                )
-            };
-            Error::invalid(format!(
-                "{what}; a public key starts with age1 (each person's `tok whoami` shows theirs)"
-            ))
+                InputError::NotARecipient {
+                    quoted: crate::validate::quote_input(key),
+                }
+            }
         })?;
         if seen.insert(recipient.to_string()) {
             out.push(Box::new(recipient));
         }
     }
     if out.is_empty() {
-        return Err(Error::invalid(
-            "No recipients: give at least one public key (age1...), or export to a passphrase",
-        ));
+        return Err(InputError::NoRecipients.into());
     }
     Ok(out)
 }
@@ -816,9 +765,9 @@ fn encrypt(plaintext: &[u8], recipients: Vec<Box<dyn age::Recipient + Send>>) ->
     let encryptor = age::Encryptor::with_recipients(
         recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
     )
-    .map_err(|e| Error::invalid(format!("could not encrypt to these recipients: {e}")))?;
+    .map_err(|source| InputError::CannotEncrypt { source })?;
     let mut out = Vec::with_capacity(plaintext.len() + 1024);
-    let io = |e: std::io::Error| Error::storage("could not encrypt the vault file", e);
+    let io = |e: std::io::Error| Error::io("could not encrypt the vault file", e);
     let mut writer = encryptor.wrap_output(&mut out).map_err(io)?;
     writer.write_all(plaintext).map_err(io)?;
     writer.finish().map_err(io)?;
@@ -832,16 +781,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("'{}' is not a file name", path.display())))?;
+    let name = path.file_name().ok_or_else(|| InputError::NotAFileName {
+        path: path.to_path_buf(),
+    })?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
         uuid::Uuid::now_v7().simple()
     ));
     let fail = |what: &str, e: std::io::Error| {
-        Error::storage(&format!("could not {what} {}", path.display()), e)
+        Error::io(format!("could not {what} {}", path.display()), e)
     };
     let result = (|| {
         let mut options = std::fs::File::options();
