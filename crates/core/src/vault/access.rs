@@ -1,0 +1,146 @@
+//! Reading tokens: the list, summary and timeline from SQLite, one token's details, a kept
+//! secret revealed from the keychain; and the catalog of services.
+
+use chrono::Utc;
+use rusqlite::Connection;
+use secrecy::SecretString;
+
+use super::{change, Change, Vault};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::services::OnConflict;
+use crate::store::{self, events, journal, services, tokens};
+use crate::token_format;
+use crate::validate;
+
+impl Vault {
+    pub fn services(&self) -> Result<Vec<Service>> {
+        services::all(&self.conn)
+    }
+
+    /// Adds a service or changes an existing one (matched by name, case-insensitively).
+    pub fn upsert_service(&mut self, s: Service) -> Result<Service> {
+        let name = validate::service_name(&s.name)?;
+        let service = Service {
+            name: services::by_name(&self.conn, &name)?
+                .map(|existing| existing.name)
+                .unwrap_or(name),
+            auth_header: validate::auth_header(&s.auth_header)?,
+            token_prefix: match s.token_prefix.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(p) => {
+                    token_format::validate_prefix(p)?;
+                    Some(p.to_string())
+                }
+            },
+            base_url: validate::base_url(s.base_url.as_deref())?,
+            max_active: s.max_active,
+        };
+        if service.max_active == Some(0) {
+            return Err(Error::invalid(
+                "A service must allow at least one active token; leave the limit empty for no limit",
+            ));
+        }
+        let tx = store::write_tx(&self.conn)?;
+        services::write(&tx, &service, OnConflict::Replace)?;
+        tx.commit()?;
+        Ok(service)
+    }
+
+    /// Filtered, sorted token summaries. Reads SQLite only; never touches the keychain.
+    pub fn list(&self, q: &ListQuery) -> Result<Vec<Token>> {
+        tokens::list(&self.conn, q, Utc::now())
+    }
+
+    /// Counts for the dashboard's summary strip.
+    pub fn summary(&self, warning_days: u32) -> Result<Summary> {
+        tokens::summary(&self.conn, warning_days, Utc::now())
+    }
+
+    /// Active tokens expiring in each of the next `weeks` weeks (week 0 starts now), for the
+    /// dashboard's expiry timeline. Reads SQLite only.
+    pub fn expiry_timeline(&self, weeks: u32) -> Result<Vec<u64>> {
+        if !(1..=104).contains(&weeks) {
+            return Err(Error::invalid(format!(
+                "An expiry timeline of {weeks} weeks is out of range; use 1 to 104 weeks"
+            )));
+        }
+        tokens::expiry_weeks(&self.conn, weeks, Utc::now())
+    }
+
+    /// One token's metadata, service and activity. `which` is a token id or a name.
+    pub fn show(&self, which: &str) -> Result<TokenDetails> {
+        let token = self.find(which, Utc::now())?;
+        let service = match &token.service {
+            Some(name) => services::by_name(&self.conn, name)?,
+            None => None,
+        };
+        let events = events::for_token(&self.conn, &token.id)?;
+        Ok(TokenDetails {
+            token,
+            service,
+            events,
+        })
+    }
+
+    /// Reads a kept secret from the keychain, recording why (revealed or copied).
+    pub fn reveal(&mut self, which: &str, why: Access) -> Result<SecretString> {
+        let now = Utc::now();
+        let token = self.find_live(which, now)?;
+        if token.storage == Storage::HashOnly {
+            return Err(Error::Conflict(format!(
+                "'{}' is hash-only: Tokenkeeper kept only its SHA-256 fingerprint, so the token \
+                 cannot be shown again. Rotate it to issue a new value",
+                token.name
+            )));
+        }
+        let matching = |v: &Vault| -> Result<Option<SecretString>> {
+            Ok(match v.secrets.get(&token.id)? {
+                Some(s) if v.holds(&s, &token)? => Some(s),
+                _ => None,
+            })
+        };
+        let mut secret = matching(self)?;
+        if secret.is_none() && !journal::pending(&self.conn)?.is_empty() {
+            // An earlier operation's undo failed and left the keychain unsettled (the next
+            // open would put it right): finish it now, then look again.
+            let _lock = self.write_lock()?;
+            self.settle_pending()?;
+            secret = matching(self)?;
+        }
+        let Some(secret) = secret else {
+            tokens::set_secret_missing(&self.conn, &token.id, true)?;
+            return Err(Error::SecretMissing(format!(
+                "The keychain ({}) has no secret for '{}' matching what Tokenkeeper recorded. \
+                 If you still have the key, rotate the token and paste it; otherwise delete the token",
+                self.secrets.backend(),
+                token.name
+            )));
+        };
+        let kind = match why {
+            Access::Revealed => EventKind::Revealed,
+            Access::Copied => EventKind::Copied,
+        };
+        let actor = self.actor();
+        record_use(&self.conn, &token.id, true, change(kind, None, now, &actor))?;
+        Ok(secret)
+    }
+}
+
+/// Records that a token's secret was read or presented, and when it was last used.
+fn record_use(conn: &Connection, token_id: &str, used: bool, change: Change<'_>) -> Result<()> {
+    let tx = store::write_tx(conn)?;
+    if used {
+        tokens::touch_last_used(&tx, token_id, change.at)?;
+    }
+    events::append(
+        &tx,
+        token_id,
+        change.at,
+        change.actor,
+        change.kind,
+        change.detail,
+    )?;
+    tx.commit()?;
+    Ok(())
+}

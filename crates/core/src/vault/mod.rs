@@ -1,0 +1,386 @@
+//! The Vault: one data directory's tokens, and every lifecycle operation on them.
+//!
+//! Two stores, one truth: an operation that writes a secret records the keychain accounts it is
+//! about to touch in `secret_journal` (committed), writes the keychain, then commits the SQLite
+//! change and clears the journal in one transaction. If that transaction fails, the keychain write
+//! is undone before the error is returned, and its journal entry is cleared only once the undo
+//! succeeded; if the undo fails too, or the process dies in between, [`Vault::reconcile`] finds
+//! the entry at the next open (or the next keychain write) and puts the keychain back in line
+//! with SQLite, restoring a replaced secret from its `#prev` copy.
+//! Writers across processes are serialized by a lock file, so a reconciling process never mistakes
+//! another process's operation in flight for a crash.
+//!
+//! The methods are split by concern, one `impl Vault` block per file: opening, settings and the
+//! helpers they share here; `lifecycle` (generate, add, edit, enable, rotate, delete); `access`
+//! (list, show, reveal, summary, timeline, services); `verify`; `reconcile`.
+
+mod access;
+mod lifecycle;
+mod reconcile;
+mod verify;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::fingerprint::FingerprintKey;
+use crate::model::*;
+use crate::secret_store::{KeychainStore, SecretStore};
+use crate::store::{self, events, meta, tokens};
+use crate::validate;
+
+pub use lifecycle::TokenDraft;
+pub use reconcile::ReconcileReport;
+
+/// Name of the SQLite file inside the data directory.
+pub const DB_FILE: &str = "tokenkeeper.db";
+
+/// Lock file that serializes writers across processes (the app and any number of `tok`).
+const LOCK_FILE: &str = "tokenkeeper.lock";
+
+/// How long a writer waits for another process's operation before giving up.
+const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
+
+/// Keychain account suffix that holds the old secret while a rotation (or a vault-file merge
+/// that overwrites a secret) is in flight.
+pub(crate) const PREVIOUS_SUFFIX: &str = "#prev";
+
+/// The data directory: `TOKENKEEPER_HOME` if set, else the platform's app-data directory
+/// (`~/.local/share/tokenkeeper`, `~/Library/Application Support/tokenkeeper`, `%APPDATA%\tokenkeeper`).
+pub fn default_data_dir() -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os("TOKENKEEPER_HOME").filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("tokenkeeper"))
+        .ok_or_else(|| {
+            Error::invalid(
+                "Could not find this platform's app-data directory; set TOKENKEEPER_HOME to the \
+                 directory Tokenkeeper should use",
+            )
+        })
+}
+
+/// User preferences kept in the database (Settings screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub display_name: String,
+    pub clipboard_clear_seconds: u32,
+    pub expiry_warning_days: u32,
+}
+
+/// One data directory: SQLite metadata plus the secret store.
+pub struct Vault {
+    pub(crate) conn: Connection,
+    pub(crate) secrets: Box<dyn SecretStore>,
+    dir: PathBuf,
+    vault_id: String,
+    last_reconcile: ReconcileReport,
+    /// The key of added keys' fingerprints, read from the keychain on first need.
+    pub(crate) fingerprint_key: std::sync::OnceLock<FingerprintKey>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.dir)
+            .field("vault_id", &self.vault_id)
+            .field("secrets", &self.secrets.backend())
+            .finish()
+    }
+}
+
+/// Held while a write is in flight; dropping it releases the lock.
+pub(crate) struct WriteLock(#[allow(dead_code)] File);
+
+impl Vault {
+    /// Opens (creating if needed) the data directory with the real OS keychain.
+    pub fn open(dir: &Path) -> Result<Vault> {
+        Self::open_with_store(dir, |service| Box::new(KeychainStore::new(service)))
+    }
+
+    /// Opens with another secret store (the in-memory one in logic tests). `make_store`
+    /// receives the keychain service name, `tokenkeeper:<vault-id>`.
+    pub fn open_with_store(
+        dir: &Path,
+        make_store: impl FnOnce(&str) -> Box<dyn SecretStore>,
+    ) -> Result<Vault> {
+        prepare_private_dir(dir)?;
+        let conn = store::open(&dir.join(DB_FILE))?;
+        let vault_id = meta::get_or_init(&conn, "vault_id", || uuid::Uuid::now_v7().to_string())?;
+        let secrets = make_store(&keychain_service(&vault_id));
+        let mut vault = Vault {
+            conn,
+            secrets,
+            dir: dir.to_path_buf(),
+            vault_id,
+            last_reconcile: ReconcileReport::default(),
+            fingerprint_key: std::sync::OnceLock::new(),
+        };
+        // Both wait for a reachable keychain: what could not be done now is done at a later open.
+        let deferred = |why: String| ReconcileReport {
+            deferred: Some(why),
+            ..Default::default()
+        };
+        vault.last_reconcile = match vault.reconcile() {
+            Ok(report) => report,
+            Err(Error::KeychainUnavailable(why)) => deferred(why),
+            Err(e) => return Err(e),
+        };
+        if vault.last_reconcile.deferred.is_none() {
+            match vault.upgrade_fingerprints() {
+                Ok(()) => {}
+                Err(Error::KeychainUnavailable(why)) => vault.last_reconcile = deferred(why),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(vault)
+    }
+
+    /// Who this install is.
+    pub fn identity(&self) -> Identity {
+        let member = self.cached_member_key();
+        Identity {
+            display_name: self.actor(),
+            vault_id: self.vault_id.clone(),
+            keychain_service: keychain_service(&self.vault_id),
+            data_dir: self.dir.clone(),
+            public_key: self.cached_public_key(),
+            member_key: member.as_ref().map(|m| m.to_string()),
+            signer_fingerprint: member.as_ref().map(|m| m.fingerprint()),
+            minisign_public_key: member.as_ref().map(|m| m.minisign_public_key()),
+        }
+    }
+
+    pub fn settings(&self) -> Result<Settings> {
+        let num = |key: &str, default: u32| -> Result<u32> {
+            Ok(meta::get(&self.conn, key)?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default))
+        };
+        Ok(Settings {
+            display_name: self.actor(),
+            clipboard_clear_seconds: num("clipboard_clear_seconds", 30)?,
+            expiry_warning_days: num("expiry_warning_days", 30)?,
+        })
+    }
+
+    pub fn update_settings(&mut self, s: Settings) -> Result<Settings> {
+        let name = validate::display_name(&s.display_name)?;
+        if !(5..=3600).contains(&s.clipboard_clear_seconds) {
+            return Err(Error::invalid(format!(
+                "Clipboard clear time {} s is out of range; use 5 to 3600 seconds",
+                s.clipboard_clear_seconds
+            )));
+        }
+        if !(1..=365).contains(&s.expiry_warning_days) {
+            return Err(Error::invalid(format!(
+                "Expiry warning of {} days is out of range; use 1 to 365 days",
+                s.expiry_warning_days
+            )));
+        }
+        let tx = store::write_tx(&self.conn)?;
+        meta::set(&tx, "display_name", &name)?;
+        meta::set(
+            &tx,
+            "clipboard_clear_seconds",
+            &s.clipboard_clear_seconds.to_string(),
+        )?;
+        meta::set(
+            &tx,
+            "expiry_warning_days",
+            &s.expiry_warning_days.to_string(),
+        )?;
+        tx.commit()?;
+        self.settings()
+    }
+
+    // ----- internals -----
+
+    /// The display name recorded as the actor of events.
+    pub(crate) fn actor(&self) -> String {
+        meta::get(&self.conn, "display_name")
+            .ok()
+            .flatten()
+            .unwrap_or_else(default_display_name)
+    }
+
+    pub(crate) fn write_lock(&self) -> Result<WriteLock> {
+        let path = self.dir.join(LOCK_FILE);
+        let mut options = File::options();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options
+            .open(&path)
+            .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(WriteLock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(StdDuration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Storage(format!(
+                        "another Tokenkeeper process has been writing to {} for over {} s \
+                         (perhaps waiting on a keychain prompt); finish or close it and try again",
+                        self.dir.display(),
+                        LOCK_WAIT.as_secs()
+                    )))
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::storage(
+                        &format!("could not lock {}", path.display()),
+                        e,
+                    ))
+                }
+            }
+        }
+    }
+
+    /// A token by id (any status) or by name (live tokens, case-insensitive).
+    fn find(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
+        let which = which.trim();
+        if let Some(t) = tokens::by_id(&self.conn, which, now)? {
+            return Ok(t);
+        }
+        if let Some(t) = tokens::live_by_name(&self.conn, which, now)? {
+            return Ok(t);
+        }
+        Err(Error::NotFound(format!(
+            "No token is named {} and none has that id; check the name in the token list",
+            validate::quote_input(which)
+        )))
+    }
+
+    /// Like [`Self::find`], refusing deleted tokens.
+    fn find_live(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
+        let token = self.find(which, now)?;
+        if token.status == Status::Deleted {
+            return Err(Error::Conflict(format!(
+                "'{}' was deleted, and deleted tokens cannot be used or changed; add or generate a new one",
+                token.name
+            )));
+        }
+        Ok(token)
+    }
+}
+
+/// What happened to a token, recorded as one event beside the change itself.
+#[derive(Clone, Copy)]
+struct Change<'a> {
+    kind: EventKind,
+    detail: Option<&'a str>,
+    at: DateTime<Utc>,
+    actor: &'a str,
+}
+
+fn change<'a>(
+    kind: EventKind,
+    detail: Option<&'a str>,
+    at: DateTime<Utc>,
+    actor: &'a str,
+) -> Change<'a> {
+    Change {
+        kind,
+        detail,
+        at,
+        actor,
+    }
+}
+
+/// Writes a token's row and the event about it in one transaction, together with whatever
+/// `also` writes (a new service row, the end of a journal entry).
+fn save(
+    conn: &Connection,
+    token: &Token,
+    change: Change<'_>,
+    also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
+    let tx = store::write_tx(conn)?;
+    also(&tx)?;
+    tokens::upsert(&tx, token)?;
+    let Change {
+        kind,
+        detail,
+        at,
+        actor,
+    } = change;
+    events::append(&tx, &token.id, at, actor, kind, detail)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The keychain service name secrets of a vault are filed under.
+fn keychain_service(vault_id: &str) -> String {
+    format!("tokenkeeper:{vault_id}")
+}
+
+/// The OS user, as the default display name: the login name from the environment, else the
+/// name of the home directory.
+fn default_display_name() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(|| {
+            dirs::home_dir()
+                .and_then(|h| h.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|n| !n.trim().is_empty())
+        })
+        .unwrap_or_else(|| "me".to_string())
+}
+
+/// Makes the data directory private, on every open and not only when it is new: it is created
+/// if missing, refused if another user owns it (before anything is changed), and made 0700; the
+/// lock file becomes 0600 (the SQLite files are handled by [`store::open`]).
+///
+/// A symlinked data directory is followed: the ownership check and the mode apply to the
+/// directory it points to (data kept on another disk stays private), and the link itself is
+/// left alone. It is the user's own link; whoever could change it could change the user's files.
+fn prepare_private_dir(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(dir)
+            .map_err(|e| Error::storage(&format!("could not read {}", dir.display()), e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me {
+            return Err(Error::Storage(format!(
+                "{} belongs to another user (uid {}, while Tokenkeeper runs as uid {me}), so                  others could read or replace what is kept there. Point TOKENKEEPER_HOME at a                  directory of your own, or have its owner hand it over (chown); nothing was changed",
+                dir.display(),
+                meta.uid()
+            )));
+        }
+        make_private(dir, &meta, 0o700)?;
+        let lock = dir.join(LOCK_FILE);
+        if let Ok(meta) = std::fs::metadata(&lock) {
+            make_private(&lock, &meta, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+/// Sets `path`'s permission bits to `mode` unless they already are.
+#[cfg(unix)]
+pub(crate) fn make_private(path: &Path, meta: &std::fs::Metadata, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if meta.permissions().mode() & 0o7777 == mode {
+        return Ok(());
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::storage(&format!("could not protect {}", path.display()), e))
+}
