@@ -27,7 +27,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{
+    ConflictError, Error, InputError, KeychainError, NotFoundError, Result, StorageError,
+};
 use crate::fingerprint::FingerprintKey;
 use crate::model::*;
 use crate::secret_store::{KeychainStore, SecretStore};
@@ -58,12 +60,7 @@ pub fn default_data_dir() -> Result<PathBuf> {
     }
     dirs::data_dir()
         .map(|d| d.join("tokenkeeper"))
-        .ok_or_else(|| {
-            Error::invalid(
-                "Could not find this platform's app-data directory; set TOKENKEEPER_HOME to the \
-                 directory Tokenkeeper should use",
-            )
-        })
+        .ok_or_else(|| InputError::NoDataDir.into())
 }
 
 /// User preferences kept in the database (Settings screen).
@@ -123,8 +120,8 @@ impl Vault {
             fingerprint_key: std::sync::OnceLock::new(),
         };
         // Both wait for a reachable keychain: what could not be done now is done at a later open.
-        let deferred = |why: String| ReconcileReport {
-            deferred: Some(why),
+        let deferred = |why: KeychainError| ReconcileReport {
+            deferred: Some(why.to_string()),
             ..Default::default()
         };
         vault.last_reconcile = match vault.reconcile() {
@@ -173,16 +170,16 @@ impl Vault {
     pub fn update_settings(&mut self, s: Settings) -> Result<Settings> {
         let name = validate::display_name(&s.display_name)?;
         if !(5..=3600).contains(&s.clipboard_clear_seconds) {
-            return Err(Error::invalid(format!(
-                "Clipboard clear time {} s is out of range; use 5 to 3600 seconds",
-                s.clipboard_clear_seconds
-            )));
+            return Err(InputError::ClipboardSeconds {
+                seconds: s.clipboard_clear_seconds,
+            }
+            .into());
         }
         if !(1..=365).contains(&s.expiry_warning_days) {
-            return Err(Error::invalid(format!(
-                "Expiry warning of {} days is out of range; use 1 to 365 days",
-                s.expiry_warning_days
-            )));
+            return Err(InputError::ExpiryWarningDays {
+                days: s.expiry_warning_days,
+            }
+            .into());
         }
         let tx = store::write_tx(&self.conn)?;
         meta::set(&tx, "display_name", &name)?;
@@ -221,7 +218,7 @@ impl Vault {
         }
         let file = options
             .open(&path)
-            .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
+            .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
         let started = Instant::now();
         loop {
             match file.try_lock() {
@@ -230,18 +227,14 @@ impl Vault {
                     std::thread::sleep(StdDuration::from_millis(5));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Storage(format!(
-                        "another Tokenkeeper process has been writing to {} for over {} s \
-                         (perhaps waiting on a keychain prompt); finish or close it and try again",
-                        self.dir.display(),
-                        LOCK_WAIT.as_secs()
-                    )))
+                    return Err(StorageError::Busy {
+                        dir: self.dir.clone(),
+                        seconds: LOCK_WAIT.as_secs(),
+                    }
+                    .into())
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::storage(
-                        &format!("could not lock {}", path.display()),
-                        e,
-                    ))
+                    return Err(Error::io(format!("could not lock {}", path.display()), e))
                 }
             }
         }
@@ -256,20 +249,17 @@ impl Vault {
         if let Some(t) = tokens::live_by_name(&self.conn, which, now)? {
             return Ok(t);
         }
-        Err(Error::NotFound(format!(
-            "No token is named {} and none has that id; check the name in the token list",
-            validate::quote_input(which)
-        )))
+        Err(NotFoundError::Token {
+            quoted: validate::quote_input(which),
+        }
+        .into())
     }
 
     /// Like [`Self::find`], refusing deleted tokens.
     fn find_live(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
         let token = self.find(which, now)?;
         if token.status == Status::Deleted {
-            return Err(Error::Conflict(format!(
-                "'{}' was deleted, and deleted tokens cannot be used or changed; add or generate a new one",
-                token.name
-            )));
+            return Err(ConflictError::Deleted { name: token.name }.into());
         }
         Ok(token)
     }
@@ -349,21 +339,22 @@ fn default_display_name() -> String {
 fn prepare_private_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
+            .map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(dir)
-            .map_err(|e| Error::storage(&format!("could not read {}", dir.display()), e))?;
+            .map_err(|e| Error::io(format!("could not read {}", dir.display()), e))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if meta.uid() != me {
-            return Err(Error::Storage(format!(
-                "{} belongs to another user (uid {}, while Tokenkeeper runs as uid {me}), so                  others could read or replace what is kept there. Point TOKENKEEPER_HOME at a                  directory of your own, or have its owner hand it over (chown); nothing was changed",
-                dir.display(),
-                meta.uid()
-            )));
+            return Err(StorageError::NotOurs {
+                dir: dir.to_path_buf(),
+                owner: meta.uid(),
+                me,
+            }
+            .into());
         }
         make_private(dir, &meta, 0o700)?;
         let lock = dir.join(LOCK_FILE);
@@ -382,5 +373,5 @@ pub(crate) fn make_private(path: &Path, meta: &std::fs::Metadata, mode: u32) -> 
         return Ok(());
     }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::storage(&format!("could not protect {}", path.display()), e))
+        .map_err(|e| Error::io(format!("could not protect {}", path.display()), e))
 }
