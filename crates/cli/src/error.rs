@@ -169,16 +169,6 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
-    /// `--expires` days that run past 9999-12-31. `quoted` is the value as given.
-    #[error("Expiry {quoted} is too many days: the latest expiry is 9999-12-31")]
-    ExpiryTooManyDays { quoted: String },
-    #[error("Expiry {quoted} has no end of day in the local time zone")]
-    ExpiryNoEndOfDay { quoted: String },
-    #[error(
-        "{quoted} is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
-         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never (dates run up to 9999-12-31)"
-    )]
-    NotAnExpiry { quoted: String },
 }
 
 #[cfg(test)]

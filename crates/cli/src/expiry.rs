@@ -1,15 +1,13 @@
 //! Turning what people type after `--expires` (30d, 2027-01-31, RFC 3339, never) into a UTC time.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
-use tokenkeeper_core::{check_date, quote_input};
-
-use crate::error::{InputError, Result};
+use tokenkeeper_core::{check_date, quote_input, Error, InputError};
 
 /// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the core to
 /// judge; this refuses what it cannot read and, by the core's rule, dates after 9999-12-31.
-pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
     match read(input, now)? {
-        Some(t) => Ok(Some(check_date("Expiry", t)?)),
+        Some(t) => check_date("Expiry", t).map(Some),
         None => Ok(None),
     }
 }

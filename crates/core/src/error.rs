@@ -343,6 +343,18 @@ pub enum InputError {
         field: &'static str,
         date: DateTime<Utc>,
     },
+    /// An expiry of a number of days that runs past 9999-12-31. `quoted` is the value as given.
+    #[error("Expiry {quoted} is too many days: the latest expiry is 9999-12-31")]
+    ExpiryTooManyDays { quoted: String },
+    /// An expiry date whose end of day does not exist in the local time zone.
+    #[error("Expiry {quoted} has no end of day in the local time zone")]
+    ExpiryNoEndOfDay { quoted: String },
+    /// An expiry in none of the forms read (30d, a date, RFC 3339, never).
+    #[error(
+        "{quoted} is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
+         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never (dates run up to 9999-12-31)"
+    )]
+    NotAnExpiry { quoted: String },
     /// An expiry that is not in the future.
     #[error(
         "Expiry {} is in the past; choose a future date, or no expiry",
