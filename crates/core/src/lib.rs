@@ -10,6 +10,7 @@ mod member_key;
 mod model;
 mod passphrase;
 pub mod secret_store;
+mod secret_tx;
 mod store;
 mod team;
 pub mod token_format;
