@@ -127,7 +127,7 @@ struct Written<'p> {
 }
 
 /// The keychain account that holds a replaced secret's old value until the commit.
-pub(crate) fn previous(id: &str) -> String {
+fn previous(id: &str) -> String {
     format!("{id}{PREVIOUS_SUFFIX}")
 }
 
@@ -351,5 +351,242 @@ impl Vault {
             journal::finish(&self.conn, &[account.as_str()])?;
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The transaction's ordering and journal logic over a scripted in-memory keychain that logs
+    //! every call and fails the ones it is told to. The real keychain's behaviour under faults is
+    //! covered by tests/faults.rs and tests/consistency.rs.
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::error::Error;
+    use crate::secret_store::{MemoryStore, SecretStore};
+    use secrecy::ExposeSecret;
+
+    /// A keychain that logs each call as "op account" and fails the calls it is told to.
+    #[derive(Default)]
+    struct Scripted {
+        inner: MemoryStore,
+        log: Mutex<Vec<String>>,
+        /// Calls to fail, each with the occurrence to fail (1: the first such call since the log
+        /// was last taken), or 0 for every one.
+        fail: Mutex<Vec<(String, usize)>>,
+    }
+
+    impl Scripted {
+        fn call(&self, op: &str, account: &str) -> Result<()> {
+            let call = format!("{op} {account}");
+            let mut log = self.log.lock().unwrap();
+            log.push(call.clone());
+            let nth = log.iter().filter(|c| **c == call).count();
+            let fails = self.fail.lock().unwrap();
+            if fails
+                .iter()
+                .any(|(c, n)| *c == call && (*n == 0 || *n == nth))
+            {
+                return Err(Error::KeychainUnavailable("scripted fault".into()));
+            }
+            Ok(())
+        }
+        fn fail(&self, calls: &[(&str, usize)]) {
+            *self.fail.lock().unwrap() = calls.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+        }
+        fn take_log(&self) -> Vec<String> {
+            std::mem::take(&mut *self.log.lock().unwrap())
+        }
+        fn value(&self, account: &str) -> Option<String> {
+            let secret = self.inner.get(account).unwrap();
+            secret.map(|s| s.expose_secret().to_string())
+        }
+    }
+
+    impl SecretStore for Scripted {
+        fn set(&self, account: &str, secret: &SecretString) -> Result<()> {
+            self.call("set", account)?;
+            self.inner.set(account, secret)
+        }
+        fn get(&self, account: &str) -> Result<Option<SecretString>> {
+            self.call("get", account)?;
+            self.inner.get(account)
+        }
+        fn delete(&self, account: &str) -> Result<bool> {
+            self.call("delete", account)?;
+            self.inner.delete(account)
+        }
+        fn backend(&self) -> &'static str {
+            "scripted"
+        }
+    }
+
+    struct Case {
+        _dir: tempfile::TempDir,
+        vault: Vault,
+        keychain: Arc<Scripted>,
+    }
+
+    fn case() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let keychain = Arc::new(Scripted::default());
+        let store = keychain.clone();
+        let vault = Vault::open_with_store(dir.path(), move |_| Box::new(store)).unwrap();
+        keychain.take_log();
+        Case {
+            _dir: dir,
+            vault,
+            keychain,
+        }
+    }
+
+    impl Case {
+        fn journaled(&self) -> Vec<String> {
+            let pending = journal::pending(&self.vault.conn).unwrap();
+            pending.into_iter().map(|(account, _)| account).collect()
+        }
+        /// Runs `plan` with a commit that fails when `commit_fails`, and marks that it ran.
+        fn run(&self, plan: &SecretPlan<'_>, commit_fails: bool) -> Result<()> {
+            let lock = self.vault.write_lock().unwrap();
+            self.vault.secret_tx(&lock, plan, Utc::now(), |tx| {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('tx-test', 'ran')",
+                    [],
+                )?;
+                if commit_fails {
+                    return Err(Error::Storage("scripted SQLite failure".into()));
+                }
+                Ok(())
+            })
+        }
+        fn committed(&self) -> bool {
+            crate::store::meta::get(&self.vault.conn, "tx-test")
+                .unwrap()
+                .is_some()
+        }
+    }
+
+    fn secret(s: &str) -> SecretString {
+        SecretString::from(s.to_string())
+    }
+
+    #[test]
+    fn a_failed_commit_undoes_newest_first_and_puts_a_replaced_secret_back() {
+        let c = case();
+        c.keychain.inner.set("b", &secret("b-old")).unwrap();
+        let (a_new, b_new) = (secret("a-new"), secret("b-new"));
+        let mut plan = SecretPlan::default();
+        plan.create("a", &a_new);
+        plan.replace("b", &b_new);
+
+        let err = c.run(&plan, true).unwrap_err();
+        assert!(matches!(err, Error::Storage(_)), "{err:?}");
+        assert_eq!(
+            c.keychain.take_log(),
+            [
+                "set a",
+                "get b",
+                "set b#prev",
+                "set b", // written, in plan order
+                "set b",
+                "delete b#prev",
+                "delete a", // undone, newest first
+            ]
+        );
+        assert_eq!(c.keychain.value("a"), None, "the created secret is gone");
+        assert_eq!(c.keychain.value("b").as_deref(), Some("b-old"));
+        assert_eq!(c.keychain.value("b#prev"), None);
+        assert!(c.journaled().is_empty(), "everything was settled");
+        assert!(!c.committed());
+    }
+
+    #[test]
+    fn only_what_a_failed_undo_left_stays_journaled_and_reconcile_settles_it() {
+        let mut c = case();
+        c.keychain.inner.set("b", &secret("b-old")).unwrap();
+        let (a_new, b_new, c_new) = (secret("a-new"), secret("b-new"), secret("c-new"));
+        let mut plan = SecretPlan::default();
+        plan.create("a", &a_new);
+        plan.replace("b", &b_new);
+        plan.create("c", &c_new);
+        // The third write fails, and so does putting b back (the second write to b).
+        c.keychain.fail(&[("set c", 0), ("set b", 2)]);
+        let err = c.run(&plan, false).unwrap_err();
+        assert!(matches!(err, Error::KeychainUnavailable(_)), "{err:?}");
+        assert!(!c.committed(), "the SQL never ran");
+        assert_eq!(c.keychain.value("a"), None, "a was undone");
+        assert_eq!(c.keychain.value("c"), None, "c's write did not land");
+        assert_eq!(
+            c.journaled(),
+            ["b", "b#prev"],
+            "b and its copy stay journaled; a and c are settled"
+        );
+        assert_eq!(c.keychain.value("b#prev").as_deref(), Some("b-old"));
+
+        c.keychain.fail(&[]);
+        let report = c.vault.reconcile().unwrap();
+        assert!(c.journaled().is_empty());
+        assert_eq!(c.keychain.value("b#prev"), None);
+        assert_eq!(
+            report.orphans_removed, 1,
+            "b has no row here, so its secret is an orphan"
+        );
+    }
+
+    #[test]
+    fn a_commit_clears_the_journal_then_drops_copies_and_destroyed_secrets() {
+        let c = case();
+        c.keychain.inner.set("b", &secret("b-old")).unwrap();
+        c.keychain.inner.set("d", &secret("d-old")).unwrap();
+        let b_new = secret("b-new");
+        let mut plan = SecretPlan::default();
+        plan.destroy("d");
+        plan.replace("b", &b_new);
+
+        c.run(&plan, false).unwrap();
+        assert!(c.committed());
+        assert_eq!(
+            c.keychain.take_log(),
+            ["get b", "set b#prev", "set b", "delete b#prev", "delete d"],
+            "nothing is destroyed before the commit; copies go before destroyed secrets"
+        );
+        assert_eq!(c.keychain.value("b").as_deref(), Some("b-new"));
+        assert_eq!(c.keychain.value("d"), None);
+        assert!(c.journaled().is_empty());
+    }
+
+    #[test]
+    fn a_destroy_the_keychain_refuses_after_the_commit_stays_journaled() {
+        let c = case();
+        c.keychain.inner.set("d", &secret("d-old")).unwrap();
+        let mut plan = SecretPlan::default();
+        plan.destroy("d");
+        c.keychain.fail(&[("delete d", 0)]);
+        c.run(&plan, false).unwrap();
+        assert!(c.committed(), "the operation itself succeeded");
+        assert_eq!(c.journaled(), ["d"], "the next open removes it");
+    }
+
+    #[test]
+    fn reaching_the_keychain_first_changes_nothing_when_it_is_away() {
+        let c = case();
+        let mut plan = SecretPlan::default();
+        plan.destroy("d");
+        plan.reach_keychain_first();
+        c.keychain.fail(&[("get d", 0)]);
+        c.run(&plan, false).unwrap_err();
+        assert!(!c.committed());
+        assert!(c.journaled().is_empty(), "nothing was journaled");
+        assert_eq!(c.keychain.take_log(), ["get d"]);
+    }
+
+    #[test]
+    fn an_empty_plan_is_one_sqlite_transaction_and_never_asks_the_keychain() {
+        let c = case();
+        c.run(&SecretPlan::default(), false).unwrap();
+        assert!(c.committed());
+        assert!(c.keychain.take_log().is_empty());
+        assert!(c.journaled().is_empty());
     }
 }
