@@ -3,7 +3,6 @@
 
 mod args;
 mod commands;
-mod expiry;
 mod output;
 mod secret_input;
 mod team;
@@ -17,7 +16,10 @@ use tokenkeeper_core::{default_data_dir, Error, Vault};
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused_arguments(e),
+    };
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
@@ -53,6 +55,22 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A flag value the core parses and refuses (an expiry) is reported as every core error is:
+/// `tok: message` or `{kind, message}`, with its exit code, and never in clap's words, which would
+/// repeat the value even when it looks like a secret. Any other parse error is clap's own.
+fn refused_arguments(e: clap::Error) -> ExitCode {
+    use std::error::Error as _;
+    if !e.source().is_some_and(|s| s.is::<Error>()) {
+        e.exit();
+    }
+    // The parse failed, so --json is found by hand: it takes no value, and `--` ends the flags.
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    report(&anyhow::Error::new(e), json)
+}
+
 /// The exit code for each kind of core error (the table in `tok --help` and docs/cli.md).
 fn exit_code(kind: &str) -> u8 {
     match kind {
@@ -78,7 +96,7 @@ fn exit_code(kind: &str) -> u8 {
 /// Prints the error on stderr (`tok: message`, or the core's `{kind, message}` with --json)
 /// and returns its exit code. Core errors never carry secrets; neither do ours.
 fn report(err: &anyhow::Error, json: bool) -> ExitCode {
-    let (kind, message) = match err.downcast_ref::<Error>() {
+    let (kind, message) = match err.chain().find_map(|e| e.downcast_ref::<Error>()) {
         Some(core) => (core.kind(), core.to_string()),
         None => ("storage", format!("{err:#}")),
     };

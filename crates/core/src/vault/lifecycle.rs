@@ -19,7 +19,7 @@ impl Vault {
     pub fn generate(&mut self, req: GenerateRequest) -> Result<IssuedToken> {
         let now = Utc::now();
         let lock = self.write_lock()?;
-        let draft = self.check_draft(&req.draft(), now)?;
+        let draft = self.check_draft(&req.token, now)?;
         let prefix = token_prefix(draft.service.as_ref());
 
         // 190 random bits never collide in practice; the check keeps the promise anyway.
@@ -37,7 +37,7 @@ impl Vault {
         };
         let token = self.record_new(
             &lock,
-            NewToken {
+            NewRecord {
                 draft,
                 origin: Origin::Generated,
                 storage,
@@ -53,13 +53,13 @@ impl Vault {
     pub fn import(&mut self, req: ImportRequest) -> Result<Token> {
         let now = Utc::now();
         let lock = self.write_lock()?;
-        let draft = self.check_draft(&req.draft(), now)?;
+        let draft = self.check_draft(&req.token, now)?;
         let secret = validate::imported_secret(&req.secret)?;
         let fingerprint = self.fingerprint_for(Origin::Imported, &secret, &lock)?;
         self.ensure_secret_new(&self.stored_forms(&secret)?, None, now)?;
         self.record_new(
             &lock,
-            NewToken {
+            NewRecord {
                 draft,
                 origin: Origin::Imported,
                 storage: Storage::Keychain,
@@ -73,7 +73,7 @@ impl Vault {
     /// Checks what can be checked before a new token's secret exists (name, description, scopes,
     /// expiry, the service's limit), so a form or prompt can refuse bad input before asking for
     /// the key. Changes nothing.
-    pub fn precheck_new(&self, draft: &TokenDraft<'_>) -> Result<()> {
+    pub fn precheck_new(&self, draft: &NewToken) -> Result<()> {
         self.check_draft(draft, Utc::now()).map(drop)
     }
 
@@ -344,13 +344,13 @@ impl Vault {
     }
 
     /// Validates a new token's fields and checks them against the stored tokens.
-    fn check_draft(&self, d: &TokenDraft<'_>, now: DateTime<Utc>) -> Result<CheckedDraft> {
-        let name = validate::name(d.name)?;
-        let description = validate::description(d.description)?;
-        let scopes = validate::scopes(d.scopes)?;
+    fn check_draft(&self, d: &NewToken, now: DateTime<Utc>) -> Result<CheckedDraft> {
+        let name = validate::name(&d.name)?;
+        let description = validate::description(&d.description)?;
+        let scopes = validate::scopes(&d.scopes)?;
         let expires_at = validate::expiry(d.expires_at, now)?;
         self.ensure_name_free(&name, None, now)?;
-        let service = self.resolve_service(d.service)?;
+        let service = self.resolve_service(d.service.as_deref())?;
         self.ensure_service_has_room(service.as_ref(), None, now)?;
         Ok(CheckedDraft {
             name,
@@ -388,7 +388,7 @@ impl Vault {
 
     /// Records a new token in one secret transaction: its secret in the keychain first (when
     /// kept), then the row, its service if new, and its first event in one SQLite transaction.
-    fn record_new(&mut self, lock: &WriteLock, n: NewToken<'_>) -> Result<Token> {
+    fn record_new(&mut self, lock: &WriteLock, n: NewRecord<'_>) -> Result<Token> {
         let token = Token {
             id: uuid::Uuid::now_v7().to_string(),
             name: n.draft.name,
@@ -445,17 +445,7 @@ fn unreadable_expiry(token: &Token) -> Error {
     ))
 }
 
-/// The fields of a new token that can be checked before its secret exists.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenDraft<'a> {
-    pub name: &'a str,
-    pub description: &'a str,
-    pub service: Option<&'a str>,
-    pub scopes: &'a [String],
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A [`TokenDraft`] that passed validation.
+/// The fields of a [`NewToken`] that passed validation.
 struct CheckedDraft {
     name: String,
     description: String,
@@ -466,37 +456,13 @@ struct CheckedDraft {
 }
 
 /// Everything [`Vault::record_new`] needs to store a new token.
-struct NewToken<'a> {
+struct NewRecord<'a> {
     draft: CheckedDraft,
     origin: Origin,
     storage: Storage,
     secret: &'a SecretString,
     fingerprint: Fingerprint,
     now: DateTime<Utc>,
-}
-
-impl GenerateRequest {
-    fn draft(&self) -> TokenDraft<'_> {
-        TokenDraft {
-            name: &self.name,
-            description: &self.description,
-            service: self.service.as_deref(),
-            scopes: &self.scopes,
-            expires_at: self.expires_at,
-        }
-    }
-}
-
-impl ImportRequest {
-    fn draft(&self) -> TokenDraft<'_> {
-        TokenDraft {
-            name: &self.name,
-            description: &self.description,
-            service: self.service.as_deref(),
-            scopes: &self.scopes,
-            expires_at: self.expires_at,
-        }
-    }
 }
 
 /// The prefix of tokens generated for `service`: its own, else `tk`.

@@ -30,7 +30,6 @@ use crate::secret_store::{KeychainStore, SecretStore};
 use crate::store::{self, events, meta, tokens};
 use crate::validate;
 
-pub use lifecycle::TokenDraft;
 pub use reconcile::ReconcileReport;
 
 /// Name of the SQLite file inside the data directory.
