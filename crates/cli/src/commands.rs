@@ -6,12 +6,12 @@ use crate::error::{InputError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
-    token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, Origin, RotateRequest,
-    Storage, Token, TokenDraft, TokenEdit, Vault, VerifyStatus,
+    parse_expiry, token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, NewToken,
+    Origin, RotateRequest, Storage, Token, TokenEdit, Vault, VerifyStatus,
 };
 
-use crate::args::{AddArgs, EditArgs, GenerateArgs, ListArgs, NewTokenArgs, RunArgs};
-use crate::{expiry, output, secret_input};
+use crate::args::{EditArgs, ListArgs, RunArgs};
+use crate::{output, secret_input};
 
 /// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
 const NEGATIVE: u8 = 1;
@@ -53,16 +53,7 @@ pub fn show(vault: &Vault, which: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn generate(vault: &mut Vault, a: GenerateArgs, json: bool) -> Result<ExitCode> {
-    let t = a.token;
-    let req = GenerateRequest {
-        expires_at: expiry::parse(&t.expires, chrono::Utc::now())?,
-        name: t.name,
-        description: t.description,
-        service: t.service,
-        scopes: t.scopes,
-        keep: a.keep,
-    };
+pub fn generate(vault: &mut Vault, req: GenerateRequest, json: bool) -> Result<ExitCode> {
     let issued = vault.generate(req)?;
     print_issued(vault, &issued.token, &issued.secret, json);
     Ok(ExitCode::SUCCESS)
@@ -98,33 +89,12 @@ fn print_issued(vault: &Vault, token: &Token, secret: &SecretString, json: bool)
     }
 }
 
-pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
-    let NewTokenArgs {
-        name,
-        service,
-        description,
-        scopes,
-        expires,
-    } = a.token;
-    let expires_at = expiry::parse(&expires, chrono::Utc::now())?;
+pub fn add(vault: &mut Vault, token: NewToken, json: bool) -> Result<ExitCode> {
     // Refuse a bad name, scope or expiry before asking for the key.
-    vault.precheck_new(&TokenDraft {
-        name: &name,
-        description: &description,
-        service: service.as_deref(),
-        scopes: &scopes,
-        expires_at,
-    })?;
-    let secret =
-        secret_input::read_secret(&format!("Secret for '{}': ", output::esc(&name)), "secret")?;
-    let token = vault.import(ImportRequest {
-        name,
-        description,
-        service,
-        scopes,
-        expires_at,
-        secret,
-    })?;
+    vault.precheck_new(&token)?;
+    let prompt = format!("Secret for '{}': ", output::esc(&token.name));
+    let secret = secret_input::read_secret(&prompt, "secret")?;
+    let token = vault.import(ImportRequest { token, secret })?;
     output::done("Added", &token, json);
     Ok(ExitCode::SUCCESS)
 }
@@ -156,7 +126,7 @@ pub fn edit(vault: &mut Vault, a: EditArgs, json: bool) -> Result<ExitCode> {
             Some(a.scopes)
         },
         expires_at: match a.expires {
-            Some(x) => Some(expiry::parse(&x, chrono::Utc::now())?),
+            Some(x) => Some(parse_expiry(&x, chrono::Utc::now())?),
             None => None,
         },
     };

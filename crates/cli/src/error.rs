@@ -65,7 +65,7 @@ impl CliError {
 }
 
 /// The exit code for each kind of core error.
-fn core_exit_code(e: &Error) -> u8 {
+pub(crate) fn core_exit_code(e: &Error) -> u8 {
     match e {
         Error::InvalidInput(_) | Error::MalformedToken(_) | Error::ConfirmationRequired { .. } => 2,
         Error::NotFound(_) => 3,

@@ -4,7 +4,6 @@
 mod args;
 mod commands;
 mod error;
-mod expiry;
 mod output;
 mod secret_input;
 mod team;
@@ -13,13 +12,16 @@ mod vault_file;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tokenkeeper_core::{default_data_dir, Vault};
+use tokenkeeper_core::{default_data_dir, Error, Vault};
 
 use crate::args::{Cli, Command};
 use crate::error::CliError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused_arguments(e),
+    };
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
@@ -55,17 +57,37 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
     }
 }
 
-/// Prints the error on stderr (`tok: message`, or the core's `{kind, message}` with --json)
-/// and returns its exit code, chosen by variant (`CliError::exit_code`). Core errors never carry
-/// secrets; neither do ours.
+/// A flag value the core parses and refuses (an expiry) is reported as every core error is:
+/// `tok: message` or `{kind, message}`, with its exit code, and never in clap's words, which would
+/// repeat the value even when it looks like a secret. Any other parse error is clap's own.
+fn refused_arguments(e: clap::Error) -> ExitCode {
+    use std::error::Error as _;
+    let Some(core) = e.source().and_then(|s| s.downcast_ref::<Error>()) else {
+        e.exit();
+    };
+    // The parse failed, so --json is found by hand: it takes no value, and `--` ends the flags.
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    print_error(core.kind(), &core.to_string(), json);
+    ExitCode::from(error::core_exit_code(core))
+}
+
+/// Prints the error and returns its exit code, chosen by variant (`CliError::exit_code`).
 fn report(err: &CliError, json: bool) -> ExitCode {
-    let (kind, message) = (err.kind(), err.to_string());
+    print_error(err.kind(), &err.to_string(), json);
+    ExitCode::from(err.exit_code())
+}
+
+/// Prints an error on stderr: `tok: message`, or the core's `{kind, message}` with --json. Core
+/// errors never carry secrets; neither do ours.
+fn print_error(kind: &str, message: &str, json: bool) {
     if json {
         let wire = serde_json::json!({ "kind": kind, "message": message });
         eprintln!("{wire}");
     } else {
         // Messages may quote what a file or the user gave: made safe for the terminal.
-        eprintln!("tok: {}", output::esc(&message));
+        eprintln!("tok: {}", output::esc(message));
     }
-    ExitCode::from(err.exit_code())
 }

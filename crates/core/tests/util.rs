@@ -44,22 +44,25 @@ pub fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
 }
 
+/// A new token's fields with only the name set.
+pub fn new_token(name: &str) -> NewToken {
+    NewToken {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
 pub fn import_req(name: &str, key: &str) -> ImportRequest {
     ImportRequest {
-        name: name.into(),
-        description: String::new(),
-        service: None,
-        scopes: vec![],
-        expires_at: None,
+        token: new_token(name),
         secret: secret(key),
     }
 }
 
 pub fn gen_req(name: &str, keep: bool) -> GenerateRequest {
     GenerateRequest {
-        name: name.into(),
+        token: new_token(name),
         keep,
-        ..Default::default()
     }
 }
 

@@ -96,8 +96,8 @@ impl Vault {
         if secret.is_none() && !journal::pending(&self.conn)?.is_empty() {
             // An earlier operation's undo failed and left the keychain unsettled (the next
             // open would put it right): finish it now, then look again.
-            let _lock = self.write_lock()?;
-            self.settle_pending()?;
+            let lock = self.write_lock()?;
+            self.settle_pending(&lock)?;
             secret = matching(self)?;
         }
         let Some(secret) = secret else {

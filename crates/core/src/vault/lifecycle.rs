@@ -2,15 +2,15 @@
 //! deleting it, with the checks a new or changed token must pass.
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use secrecy::SecretString;
 
-use super::{change, save, Vault, PREVIOUS_SUFFIX};
+use super::{change, save, write_row, Vault, WriteLock};
 use crate::error::{ConflictError, DuplicateError, Error, InputError, Result};
 use crate::fingerprint::{hint_for, Fingerprint};
 use crate::model::*;
+use crate::secret_tx::SecretPlan;
 use crate::store::services::OnConflict;
-use crate::store::{journal, services, tokens};
+use crate::store::{services, tokens};
 use crate::token_format;
 use crate::validate;
 
@@ -18,8 +18,8 @@ impl Vault {
     /// Makes a new random token. It is returned once; unless `keep` is set only its SHA-256 is stored.
     pub fn generate(&mut self, req: GenerateRequest) -> Result<IssuedToken> {
         let now = Utc::now();
-        let _lock = self.write_lock()?;
-        let draft = self.check_draft(&req.draft(), now)?;
+        let lock = self.write_lock()?;
+        let draft = self.check_draft(&req.token, now)?;
         let prefix = token_prefix(draft.service.as_ref());
 
         // 190 random bits never collide in practice; the check keeps the promise anyway.
@@ -35,39 +35,45 @@ impl Vault {
         } else {
             Storage::HashOnly
         };
-        let token = self.record_new(NewToken {
-            draft,
-            origin: Origin::Generated,
-            storage,
-            secret: &secret,
-            fingerprint,
-            now,
-        })?;
+        let token = self.record_new(
+            &lock,
+            NewRecord {
+                draft,
+                origin: Origin::Generated,
+                storage,
+                secret: &secret,
+                fingerprint,
+                now,
+            },
+        )?;
         Ok(IssuedToken { token, secret })
     }
 
     /// Stores a key the user already has, in the keychain. Refuses a key that is already stored.
     pub fn import(&mut self, req: ImportRequest) -> Result<Token> {
         let now = Utc::now();
-        let _lock = self.write_lock()?;
-        let draft = self.check_draft(&req.draft(), now)?;
+        let lock = self.write_lock()?;
+        let draft = self.check_draft(&req.token, now)?;
         let secret = validate::imported_secret(&req.secret)?;
-        let fingerprint = self.fingerprint_for(Origin::Imported, &secret, &_lock)?;
+        let fingerprint = self.fingerprint_for(Origin::Imported, &secret, &lock)?;
         self.ensure_secret_new(&self.stored_forms(&secret)?, None, now)?;
-        self.record_new(NewToken {
-            draft,
-            origin: Origin::Imported,
-            storage: Storage::Keychain,
-            secret: &secret,
-            fingerprint,
-            now,
-        })
+        self.record_new(
+            &lock,
+            NewRecord {
+                draft,
+                origin: Origin::Imported,
+                storage: Storage::Keychain,
+                secret: &secret,
+                fingerprint,
+                now,
+            },
+        )
     }
 
     /// Checks what can be checked before a new token's secret exists (name, description, scopes,
     /// expiry, the service's limit), so a form or prompt can refuse bad input before asking for
     /// the key. Changes nothing.
-    pub fn precheck_new(&self, draft: &TokenDraft<'_>) -> Result<()> {
+    pub fn precheck_new(&self, draft: &NewToken) -> Result<()> {
         self.check_draft(draft, Utc::now()).map(drop)
     }
 
@@ -189,13 +195,13 @@ impl Vault {
     /// at once or after the grace period.
     pub fn rotate(&mut self, which: &str, req: RotateRequest) -> Result<Rotated> {
         let now = Utc::now();
-        let _lock = self.write_lock()?;
+        let lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
         if token.needs_repair.iter().any(|f| f == "expires_at") {
             return Err(unreadable_expiry(&token));
         }
         if token.storage == Storage::Keychain {
-            self.settle_pending()?;
+            self.settle_pending(&lock)?;
             token = self.find_live(which, now)?;
         }
         let (secret, issued) = match (token.origin, req.new_secret) {
@@ -214,7 +220,7 @@ impl Vault {
                 return Err(InputError::ImportedNeedsKey { name: token.name }.into())
             }
         };
-        let fingerprint = self.fingerprint_for(token.origin, &secret, &_lock)?;
+        let fingerprint = self.fingerprint_for(token.origin, &secret, &lock)?;
         if fingerprint.matches(&token.fingerprint) {
             return Err(InputError::SameValue { name: token.name }.into());
         }
@@ -238,57 +244,12 @@ impl Vault {
         let detail = format!("grace {}", req.grace.label());
         let actor = self.actor();
         let rotated = change(EventKind::Rotated, Some(&detail), now, &actor);
-        let commit = |conn: &Connection| {
-            save(conn, &token, rotated, |tx| {
-                journal::finish(tx, &[&token.id])
-            })
-        };
-
+        // The old secret stays in `#prev` until the new one is committed.
+        let mut plan = SecretPlan::default();
         if token.storage == Storage::Keychain {
-            let previous_account = format!("{}{PREVIOUS_SUFFIX}", token.id);
-            let accounts = [token.id.as_str(), previous_account.as_str()];
-            journal::begin(&self.conn, &token.id, &accounts, now)?;
-            let old = match self.secrets.get(&token.id) {
-                Ok(old) => old,
-                Err(e) => {
-                    // Nothing was written: both accounts are as committed.
-                    let _ = journal::finish(&self.conn, &accounts);
-                    return Err(e);
-                }
-            };
-            let result = (|| {
-                if let Some(old) = &old {
-                    self.secrets.set(&previous_account, old)?;
-                }
-                self.secrets.set(&token.id, &secret)?;
-                // Finishes the main account's entry in the same transaction.
-                commit(&self.conn)
-            })();
-            if let Err(e) = result {
-                // The main account may hold the new value (even a failed write may have
-                // landed). Put the old one back; only then is the copy in `#prev` spare. What
-                // cannot be settled now stays journaled, and the next open (or the next
-                // keychain write) restores the old value from `#prev`.
-                let restored = match &old {
-                    Some(old) => self.secrets.set(&token.id, old),
-                    None => self.secrets.delete(&token.id).map(drop),
-                };
-                if restored.is_ok() {
-                    let _ = journal::finish(&self.conn, &[&token.id]);
-                    if self.secrets.delete(&previous_account).is_ok() {
-                        let _ = journal::finish(&self.conn, &[&previous_account]);
-                    }
-                }
-                return Err(e);
-            }
-            // Committed: the old value is no longer needed. If the keychain fails here, the
-            // journal entry makes the next open remove it.
-            if self.secrets.delete(&previous_account).is_ok() {
-                let _ = journal::finish(&self.conn, &[&previous_account]);
-            }
-        } else {
-            commit(&self.conn)?;
+            plan.replace(&token.id, &secret);
         }
+        self.secret_tx(&lock, &plan, now, |tx| write_row(tx, &token, rotated))?;
         token.state = TokenState::derive(token.status, token.expires_at, now);
         Ok(Rotated {
             secret: issued.then_some(secret),
@@ -299,7 +260,7 @@ impl Vault {
     /// Deletes a token for good: the secret is destroyed and the row stays as a tombstone.
     pub fn delete(&mut self, which: &str) -> Result<Token> {
         let now = Utc::now();
-        let _lock = self.write_lock()?;
+        let lock = self.write_lock()?;
         let mut token = self.find_live(which, now)?;
         token.status = Status::Deleted;
         token.state = TokenState::Deleted;
@@ -308,25 +269,15 @@ impl Vault {
         token.previous_fingerprint = None;
         token.previous_valid_until = None;
         let actor = self.actor();
-        let kept = token.storage == Storage::Keychain;
-        if kept {
-            // Reach the keychain before changing anything, so an unreachable one changes nothing.
-            self.secrets.get(&token.id)?;
-            journal::begin(&self.conn, &token.id, &[&token.id], now)?;
+        // The secret is destroyed once the tombstone is committed. The keychain is reached
+        // first, so an unreachable one changes nothing.
+        let mut plan = SecretPlan::default();
+        if token.storage == Storage::Keychain {
+            plan.destroy(&token.id);
+            plan.reach_keychain_first();
         }
         let deleted = change(EventKind::Deleted, None, now, &actor);
-        if let Err(e) = save(&self.conn, &token, deleted, |_| Ok(())) {
-            if kept {
-                let _ = journal::finish(&self.conn, &[&token.id]);
-            }
-            return Err(e);
-        }
-        // The tombstone is committed; if the keychain fails now, the journal entry makes the
-        // next open remove the secret.
-        if kept && self.secrets.delete(&token.id).is_ok() {
-            // The deletion is done; a journal entry left behind only costs a look at next open.
-            let _ = journal::finish(&self.conn, &[&token.id]);
-        }
+        self.secret_tx(&lock, &plan, now, |tx| write_row(tx, &token, deleted))?;
         Ok(token)
     }
 
@@ -378,13 +329,13 @@ impl Vault {
     }
 
     /// Validates a new token's fields and checks them against the stored tokens.
-    fn check_draft(&self, d: &TokenDraft<'_>, now: DateTime<Utc>) -> Result<CheckedDraft> {
-        let name = validate::name(d.name)?;
-        let description = validate::description(d.description)?;
-        let scopes = validate::scopes(d.scopes)?;
+    fn check_draft(&self, d: &NewToken, now: DateTime<Utc>) -> Result<CheckedDraft> {
+        let name = validate::name(&d.name)?;
+        let description = validate::description(&d.description)?;
+        let scopes = validate::scopes(&d.scopes)?;
         let expires_at = validate::expiry(d.expires_at, now)?;
         self.ensure_name_free(&name, None, now)?;
-        let service = self.resolve_service(d.service)?;
+        let service = self.resolve_service(d.service.as_deref())?;
         self.ensure_service_has_room(service.as_ref(), None, now)?;
         Ok(CheckedDraft {
             name,
@@ -420,10 +371,9 @@ impl Vault {
         Ok(())
     }
 
-    /// Records a new token: its secret in the keychain first (when kept), then the row, its
-    /// service if new, and its first event in one SQLite transaction. The keychain write is
-    /// undone if the transaction fails.
-    fn record_new(&mut self, n: NewToken<'_>) -> Result<Token> {
+    /// Records a new token in one secret transaction: its secret in the keychain first (when
+    /// kept), then the row, its service if new, and its first event in one SQLite transaction.
+    fn record_new(&mut self, lock: &WriteLock, n: NewRecord<'_>) -> Result<Token> {
         let token = Token {
             id: uuid::Uuid::now_v7().to_string(),
             name: n.draft.name,
@@ -453,33 +403,17 @@ impl Vault {
             (Origin::Generated, Storage::Keychain) => (EventKind::Created, "kept in keychain"),
             (Origin::Imported, _) => (EventKind::Imported, "kept in keychain"),
         };
-        let service = n.draft.service.as_ref();
-        let commit = |conn: &Connection| {
-            let created = change(kind, Some(detail), n.now, &token.created_by);
-            save(conn, &token, created, |tx| {
-                if let Some(service) = service {
-                    services::write(tx, service, OnConflict::Keep)?;
-                }
-                journal::finish(tx, &[&token.id])
-            })
-        };
-        if n.storage == Storage::HashOnly {
-            commit(&self.conn)?;
-            return Ok(token);
+        let mut plan = SecretPlan::default();
+        if n.storage == Storage::Keychain {
+            plan.create(&token.id, n.secret);
         }
-        journal::begin(&self.conn, &token.id, &[&token.id], n.now)?;
-        // A failed keychain write may still have landed, so either failure is undone the same
-        // way; if even the undo fails, the journal entry makes the next open remove the secret.
-        if let Err(e) = self
-            .secrets
-            .set(&token.id, n.secret)
-            .and_then(|()| commit(&self.conn))
-        {
-            if self.secrets.delete(&token.id).is_ok() {
-                let _ = journal::finish(&self.conn, &[&token.id]);
+        let created = change(kind, Some(detail), n.now, &token.created_by);
+        self.secret_tx(lock, &plan, n.now, |tx| {
+            if let Some(service) = &n.draft.service {
+                services::write(tx, service, OnConflict::Keep)?;
             }
-            return Err(e);
-        }
+            write_row(tx, &token, created)
+        })?;
         Ok(token)
     }
 }
@@ -494,17 +428,7 @@ fn unreadable_expiry(token: &Token) -> Error {
     .into()
 }
 
-/// The fields of a new token that can be checked before its secret exists.
-#[derive(Debug, Clone, Copy)]
-pub struct TokenDraft<'a> {
-    pub name: &'a str,
-    pub description: &'a str,
-    pub service: Option<&'a str>,
-    pub scopes: &'a [String],
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-/// A [`TokenDraft`] that passed validation.
+/// The fields of a [`NewToken`] that passed validation.
 struct CheckedDraft {
     name: String,
     description: String,
@@ -515,37 +439,13 @@ struct CheckedDraft {
 }
 
 /// Everything [`Vault::record_new`] needs to store a new token.
-struct NewToken<'a> {
+struct NewRecord<'a> {
     draft: CheckedDraft,
     origin: Origin,
     storage: Storage,
     secret: &'a SecretString,
     fingerprint: Fingerprint,
     now: DateTime<Utc>,
-}
-
-impl GenerateRequest {
-    fn draft(&self) -> TokenDraft<'_> {
-        TokenDraft {
-            name: &self.name,
-            description: &self.description,
-            service: self.service.as_deref(),
-            scopes: &self.scopes,
-            expires_at: self.expires_at,
-        }
-    }
-}
-
-impl ImportRequest {
-    fn draft(&self) -> TokenDraft<'_> {
-        TokenDraft {
-            name: &self.name,
-            description: &self.description,
-            service: self.service.as_deref(),
-            scopes: &self.scopes,
-            expires_at: self.expires_at,
-        }
-    }
 }
 
 /// The prefix of tokens generated for `service`: its own, else `tk`.

@@ -1,14 +1,10 @@
 //! The Vault: one data directory's tokens, and every lifecycle operation on them.
 //!
-//! Two stores, one truth: an operation that writes a secret records the keychain accounts it is
-//! about to touch in `secret_journal` (committed), writes the keychain, then commits the SQLite
-//! change and clears the journal in one transaction. If that transaction fails, the keychain write
-//! is undone before the error is returned, and its journal entry is cleared only once the undo
-//! succeeded; if the undo fails too, or the process dies in between, [`Vault::reconcile`] finds
-//! the entry at the next open (or the next keychain write) and puts the keychain back in line
-//! with SQLite, restoring a replaced secret from its `#prev` copy.
-//! Writers across processes are serialized by a lock file, so a reconciling process never mistakes
-//! another process's operation in flight for a crash.
+//! Two stores, one truth: every operation that writes, replaces or destroys a secret does it
+//! through one secret transaction (secret_tx.rs), which keeps the keychain in step with SQLite
+//! and leaves in its journal whatever a crash or a failed undo did not settle; [`Vault::reconcile`]
+//! settles that at the next open. Writers across processes are serialized by a lock file, so a
+//! reconciling process never mistakes another process's operation in flight for a crash.
 //!
 //! The methods are split by concern, one `impl Vault` block per file: opening, settings and the
 //! helpers they share here; `lifecycle` (generate, add, edit, enable, rotate, delete); `access`
@@ -36,7 +32,6 @@ use crate::secret_store::{KeychainStore, SecretStore};
 use crate::store::{self, events, meta, tokens};
 use crate::validate;
 
-pub use lifecycle::TokenDraft;
 pub use reconcile::ReconcileReport;
 
 /// Name of the SQLite file inside the data directory.
@@ -47,10 +42,6 @@ const LOCK_FILE: &str = "tokenkeeper.lock";
 
 /// How long a writer waits for another process's operation before giving up.
 const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
-
-/// Keychain account suffix that holds the old secret while a rotation (or a vault-file merge
-/// that overwrites a secret) is in flight.
-pub(crate) const PREVIOUS_SUFFIX: &str = "#prev";
 
 /// The data directory: `TOKENKEEPER_HOME` if set, else the platform's app-data directory
 /// (`~/.local/share/tokenkeeper`, `~/Library/Application Support/tokenkeeper`, `%APPDATA%\tokenkeeper`).
@@ -289,7 +280,8 @@ fn change<'a>(
 }
 
 /// Writes a token's row and the event about it in one transaction, together with whatever
-/// `also` writes (a new service row, the end of a journal entry).
+/// `also` writes (a new service row). For changes that touch no secret; those that do go through
+/// [`Vault::secret_tx`], with [`write_row`].
 fn save(
     conn: &Connection,
     token: &Token,
@@ -298,16 +290,21 @@ fn save(
 ) -> Result<()> {
     let tx = store::write_tx(conn)?;
     also(&tx)?;
-    tokens::upsert(&tx, token)?;
+    write_row(&tx, token, change)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes a token's row and the event about it, inside the caller's transaction.
+fn write_row(tx: &rusqlite::Transaction<'_>, token: &Token, change: Change<'_>) -> Result<()> {
+    tokens::upsert(tx, token)?;
     let Change {
         kind,
         detail,
         at,
         actor,
     } = change;
-    events::append(&tx, &token.id, at, actor, kind, detail)?;
-    tx.commit()?;
-    Ok(())
+    events::append(tx, &token.id, at, actor, kind, detail)
 }
 
 /// The keychain service name secrets of a vault are filed under.

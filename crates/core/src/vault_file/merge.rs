@@ -200,6 +200,21 @@ impl MergePlan {
         self.destructive = self.destructive_rows().len();
     }
 
+    /// Refuses a plan the vault has moved away from since the preview: the file, classified
+    /// again against the tokens here now, must give the same rows.
+    pub(crate) fn check_still_current(&self, local: &Local) -> Result<()> {
+        let fresh = classify(&self.payload, local);
+        let same = fresh.len() == self.rows.len()
+            && fresh
+                .iter()
+                .zip(&self.rows)
+                .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
+        if !same {
+            return Err(ConflictError::StalePreview.into());
+        }
+        Ok(())
+    }
+
     /// Refuses to apply destructive rows nobody confirmed, judged against the vault as it is now.
     pub(crate) fn check_destructive_confirmed(&self, local: &Local) -> Result<()> {
         if self.destructive_confirmed {
@@ -515,6 +530,50 @@ pub(crate) fn writes<'a>(payload: &'a Payload, rows: &[MergeRow], local: &Local)
     out
 }
 
+/// The versions of each taken token this install learns from the file: theirs and the ones
+/// they have shared become ours to know for every token taken, or already the same or older
+/// here; a skipped conflict learns nothing, so it shows again until it is resolved.
+pub(crate) fn new_versions<'a>(
+    payload: &'a Payload,
+    rows: &[MergeRow],
+    local: &Local,
+) -> Vec<(&'a str, Vec<String>)> {
+    let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut versions = Vec::new();
+    for (incoming, row) in payload.tokens.iter().zip(rows) {
+        let id = incoming.token.id.as_str();
+        let theirs = content_hash(&incoming.token);
+        let ours = by_id.get(id).copied();
+        let take = match row.change {
+            ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
+            ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
+            ChangeKind::Unchanged => ours.is_some_and(|l| {
+                l.status != Status::Deleted && incoming.token.status != Status::Deleted
+            }),
+        };
+        if !take {
+            continue;
+        }
+        let mut all: Vec<String> = incoming.history.clone();
+        all.push(theirs);
+        if row.resolution == Some(Resolution::TakeTheirs) {
+            // Our version is superseded by theirs: a file that still has it yields to theirs.
+            all.extend(ours.map(content_hash));
+        }
+        let known = local.history.get(id);
+        let mut new: Vec<String> = Vec::new();
+        for h in all {
+            if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
+                new.push(h);
+            }
+        }
+        if !new.is_empty() {
+            versions.push((id, new));
+        }
+    }
+    versions
+}
+
 /// Services the file names that this vault does not have yet. Existing ones are never changed.
 pub(crate) fn new_services<'a>(payload: &'a Payload, local: &[Service]) -> Vec<&'a Service> {
     let have: HashSet<String> = local.iter().map(|s| s.name.to_lowercase()).collect();
@@ -538,4 +597,22 @@ pub struct MergeReport {
     pub unchanged: usize,
     /// Secrets written to the keychain.
     pub secrets_stored: usize,
+}
+
+impl MergeReport {
+    /// What applying `rows` does to tokens, before any secret is counted.
+    pub(crate) fn of(rows: &[MergeRow]) -> MergeReport {
+        let mut report = MergeReport::default();
+        for row in rows {
+            match (row.change, row.resolution) {
+                (ChangeKind::New, _) => report.added += 1,
+                (ChangeKind::Updated, _) => report.updated += 1,
+                (ChangeKind::Deleted, _) => report.deleted += 1,
+                (ChangeKind::Unchanged, _) => report.unchanged += 1,
+                (ChangeKind::Conflict, Some(Resolution::TakeTheirs)) => report.taken_theirs += 1,
+                (ChangeKind::Conflict, _) => report.skipped_conflicts += 1,
+            }
+        }
+        report
+    }
 }

@@ -4,11 +4,9 @@
 //! ([`MergePlan`]) and then applies it all-or-nothing, once its signer is trusted and its
 //! destructive rows are confirmed.
 //!
-//! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
-//! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
-//! one SQLite transaction stores every row, event and shared version. If that transaction fails the
-//! keychain writes are undone; whatever cannot be undone (the keychain went away too), or is left
-//! by a process that died, stays journaled, and reconciliation at the next open undoes it.
+//! Apply is one secret transaction (secret_tx.rs): their secrets are written (one kept here
+//! that theirs replaces is first copied to `<id>#prev`), then one SQLite transaction stores
+//! every row, event and shared version; if that fails, the keychain writes are undone.
 
 #[cfg(test)]
 mod cctv;
@@ -26,13 +24,14 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::error::{
-    ConflictError, Error, InputError, NotAVaultFileError, NotForThisIdentityError, Result,
-    SecretMissingError, UnsupportedVersionError, VaultFileError,
+    Error, InputError, NotAVaultFileError, NotForThisIdentityError, Result, SecretMissingError,
+    UnsupportedVersionError, VaultFileError,
 };
 use crate::model::{EventKind, Origin, Status, Storage};
+use crate::secret_tx::SecretPlan;
 use crate::store::services::OnConflict;
-use crate::store::{self, events, history, journal, meta, services, tokens};
-use crate::vault::{Vault, PREVIOUS_SUFFIX};
+use crate::store::{self, events, history, meta, services, tokens};
+use crate::vault::Vault;
 
 pub(crate) use payload::{content_hash as portable_content_hash, legacy_content_hash};
 
@@ -354,218 +353,49 @@ impl Vault {
         if plan.target_vault_id != self.identity().vault_id {
             return Err(InputError::PreviewForAnotherVault.into());
         }
-        let _lock = self.write_lock()?;
+        let lock = self.write_lock()?;
         // Trust and confirmation are checked first, against the members as they are now.
         self.check_signer_trusted(&plan.signer_key, &plan.signer.claimed_name)?;
         // What an earlier failed undo left is put right first: the old value of a secret this
         // import overwrites is read from the keychain below and must be the committed one.
-        self.settle_pending()?;
+        self.settle_pending(&lock)?;
         let now = Utc::now();
         let local = self.merge_local(now)?;
-        let fresh = merge::classify(&plan.payload, &local);
-        let same = fresh.len() == plan.rows.len()
-            && fresh
-                .iter()
-                .zip(&plan.rows)
-                .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
-        if !same {
-            return Err(ConflictError::StalePreview.into());
-        }
+        plan.check_still_current(&local)?;
         plan.check_destructive_confirmed(&local)?;
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
+        let versions = merge::new_versions(&plan.payload, &plan.rows, &local);
         let new_services = merge::new_services(&plan.payload, &local.services);
 
-        let mut report = MergeReport::default();
-        for row in &plan.rows {
-            match (row.change, row.resolution) {
-                (ChangeKind::New, _) => report.added += 1,
-                (ChangeKind::Updated, _) => report.updated += 1,
-                (ChangeKind::Deleted, _) => report.deleted += 1,
-                (ChangeKind::Unchanged, _) => report.unchanged += 1,
-                (ChangeKind::Conflict, Some(Resolution::TakeTheirs)) => report.taken_theirs += 1,
-                (ChangeKind::Conflict, _) => report.skipped_conflicts += 1,
+        // Their secrets are stored (a secret kept here that theirs replaces stays in `#prev`
+        // until the commit), and the secrets of tokens the file deletes go once it is committed.
+        let mut secrets = SecretPlan::default();
+        for w in &writes {
+            let id = &w.token.id;
+            match (&w.incoming.secret, w.store_secret, w.overwrites) {
+                (Some(secret), true, true) => secrets.replace(id, secret),
+                (Some(secret), true, false) => secrets.create(id, secret),
+                _ if w.destroy_secret => secrets.destroy(id),
+                _ => {}
             }
         }
-
-        let stores: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.store_secret).collect();
-        let destroys: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.destroy_secret).collect();
-        let total = stores.len() + destroys.len() + 1;
+        let stored = writes.iter().filter(|w| w.store_secret).count();
+        let total = stored + writes.iter().filter(|w| w.destroy_secret).count() + 1;
         let mut done = 0;
         progress(done, total);
-
-        // 1. Journal every account about to change, so a crash anywhere is undone at next open.
-        let prev = |id: &str| format!("{id}{PREVIOUS_SUFFIX}");
-        let mut journaled: Vec<(String, String)> = Vec::new();
-        for w in &stores {
-            journaled.push((w.token.id.clone(), w.token.id.clone()));
-            if w.overwrites {
-                journaled.push((prev(&w.token.id), w.token.id.clone()));
-            }
-        }
-        for w in &destroys {
-            journaled.push((w.token.id.clone(), w.token.id.clone()));
-        }
-        if !journaled.is_empty() {
-            journal::begin_many(&self.conn, &journaled, now)?;
-        }
-        // An account is finished once it is settled: untouched, undone, or committed. What a
-        // failed undo leaves stays journaled for the next open (or the next keychain write).
-        let finish_settled = |conn: &rusqlite::Connection, unsettled: &[String]| {
-            let names: Vec<&str> = journaled
-                .iter()
-                .map(|(a, _)| a.as_str())
-                .filter(|a| !unsettled.iter().any(|u| u == a))
-                .collect();
-            let _ = journal::finish(conn, &names);
-        };
-
-        // 2. Keychain writes; on failure put back what was there. An account is listed in
-        // `written` before its first write, since a write that reports failure may still land.
-        let mut written: Vec<(&str, Option<SecretString>, bool)> = Vec::new();
-        let keychain = (|| -> Result<()> {
-            for w in &stores {
-                let id = w.token.id.as_str();
-                let old = if w.overwrites {
-                    self.secrets.get(id)?
-                } else {
-                    None
-                };
-                written.push((id, old.clone(), w.overwrites));
-                if let Some(old) = &old {
-                    self.secrets.set(&prev(id), old)?;
-                }
-                let secret = w
-                    .incoming
-                    .secret
-                    .as_ref()
-                    .expect("store_secret has a secret");
-                self.secrets.set(id, secret)?;
-                done += 1;
-                progress(done, total);
-            }
-            Ok(())
-        })();
-        // Puts every written account back and returns the accounts it could not settle. The
-        // copy in `#prev` is dropped only once the main account holds the old value again.
-        let undo = |vault: &Vault, written: &[(&str, Option<SecretString>, bool)]| {
-            let mut unsettled = Vec::new();
-            for (id, old, overwrites) in written.iter().rev() {
-                let restored = match old {
-                    Some(old) => vault.secrets.set(id, old),
-                    None => vault.secrets.delete(id).map(drop),
-                };
-                if restored.is_err() {
-                    unsettled.push(id.to_string());
-                }
-                if *overwrites && (restored.is_err() || vault.secrets.delete(&prev(id)).is_err()) {
-                    unsettled.push(prev(id));
-                }
-            }
-            unsettled
-        };
-        if let Err(e) = keychain {
-            let unsettled = undo(self, &written);
-            finish_settled(&self.conn, &unsettled);
-            return Err(e);
-        }
-
-        // 3. One SQLite transaction for every row, event and version. The versions they have
-        // shared become ours to know for every token taken, or already the same or older
-        // here; a skipped conflict learns nothing, so it shows again until it is resolved. With
-        // nothing new to write, nothing is written: importing a file twice leaves the database
-        // as it was.
-        let by_id: std::collections::HashMap<&str, &crate::model::Token> =
-            local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
-        let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
-        for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
-            let id = incoming.token.id.as_str();
-            let theirs = payload::content_hash(&incoming.token);
-            let ours = by_id.get(id).copied();
-            let take = match row.change {
-                ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
-                ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
-                ChangeKind::Unchanged => ours.is_some_and(|l| {
-                    l.status != Status::Deleted && incoming.token.status != Status::Deleted
-                }),
-            };
-            if !take {
-                continue;
-            }
-            let mut all: Vec<String> = incoming.history.clone();
-            all.push(theirs);
-            if row.resolution == Some(Resolution::TakeTheirs) {
-                // Our version is superseded by theirs: a file that still has it yields to theirs.
-                all.extend(ours.map(payload::content_hash));
-            }
-            let known = local.history.get(id);
-            let mut new: Vec<String> = Vec::new();
-            for h in all {
-                if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
-                    new.push(h);
-                }
-            }
-            if !new.is_empty() {
-                versions.push((id, new));
-            }
-        }
         let actor = self.actor();
-        let commit = (|| -> Result<()> {
-            if writes.is_empty() && versions.is_empty() && new_services.is_empty() {
-                return Ok(());
-            }
-            let tx = store::write_tx(&self.conn)?;
-            for s in &new_services {
-                services::write(&tx, s, OnConflict::Keep)?;
-            }
-            // Tombstones first, so a name or secret freed by a deletion can be taken by another.
-            let order = writes
-                .iter()
-                .filter(|w| w.token.status == Status::Deleted)
-                .chain(writes.iter().filter(|w| w.token.status != Status::Deleted));
-            for w in order {
-                tokens::upsert(&tx, &w.token)?;
-                events::append(
-                    &tx,
-                    &w.token.id,
-                    now,
-                    &actor,
-                    EventKind::Merged,
-                    Some(&w.event_detail),
-                )?;
-            }
-            for (id, new) in &versions {
-                let new: Vec<&str> = new.iter().map(String::as_str).collect();
-                history::add(&tx, id, &new)?;
-            }
-            let stored: Vec<&str> = stores.iter().map(|w| w.token.id.as_str()).collect();
-            journal::finish(&tx, &stored)?;
-            tx.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = commit {
-            let unsettled = undo(self, &written);
-            finish_settled(&self.conn, &unsettled);
-            return Err(e);
-        }
-        report.secrets_stored = stores.len();
-
-        // 4. Committed. Drop the copies of overwritten secrets and the secrets of deleted tokens;
-        // whatever fails here stays journaled and is finished at the next open.
-        for w in stores.iter().filter(|w| w.overwrites) {
-            let account = prev(&w.token.id);
-            if self.secrets.delete(&account).is_ok() {
-                let _ = journal::finish(&self.conn, &[&account]);
-            }
-        }
-        for w in &destroys {
-            if self.secrets.delete(&w.token.id).is_ok() {
-                let _ = journal::finish(&self.conn, &[&w.token.id]);
-            }
+        let step = || {
             done += 1;
             progress(done, total);
-        }
+        };
+        self.secret_tx_with_progress(&lock, &secrets, now, step, |tx| {
+            write_merge(tx, &writes, &versions, &new_services, now, &actor)
+        })?;
         progress(total, total);
-        Ok(report)
+        Ok(MergeReport {
+            secrets_stored: stored,
+            ..MergeReport::of(&plan.rows)
+        })
     }
 
     /// Puts a file's fingerprints (plain SHA-256, the one form installs share) into the forms this
@@ -665,6 +495,37 @@ impl Vault {
         }
         Ok(plaintext)
     }
+}
+
+/// Stores an import's rows, events, shared versions and new services inside the secret
+/// transaction's SQLite transaction. With nothing new to write, nothing is written: importing a
+/// file twice leaves the database as it was.
+fn write_merge(
+    tx: &rusqlite::Transaction<'_>,
+    writes: &[merge::Write<'_>],
+    versions: &[(&str, Vec<String>)],
+    new_services: &[&crate::model::Service],
+    now: chrono::DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    for s in new_services {
+        services::write(tx, s, OnConflict::Keep)?;
+    }
+    // Tombstones first, so a name or secret freed by a deletion can be taken by another.
+    let order = writes
+        .iter()
+        .filter(|w| w.token.status == Status::Deleted)
+        .chain(writes.iter().filter(|w| w.token.status != Status::Deleted));
+    for w in order {
+        tokens::upsert(tx, &w.token)?;
+        let detail = Some(w.event_detail.as_str());
+        events::append(tx, &w.token.id, now, actor, EventKind::Merged, detail)?;
+    }
+    for (id, new) in versions {
+        let new: Vec<&str> = new.iter().map(String::as_str).collect();
+        history::add(tx, id, &new)?;
+    }
+    Ok(())
 }
 
 type FileDecryptor<'a> = age::Decryptor<BufReader<age::armor::ArmoredReader<BufReader<&'a [u8]>>>>;
