@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use fantoccini::Locator;
-use tokenkeeper_core::{GenerateRequest, ListQuery};
+use tokenkeeper_core::{GenerateRequest, ListQuery, NewToken};
 
 use crate::util::*;
 
@@ -99,7 +99,10 @@ async fn changes_made_outside_the_window_show_on_refresh() {
     // Another process (here the core, as `tok` would) adds a token while the window is open.
     app.vault()
         .generate(GenerateRequest {
-            name: "Made by tok".into(),
+            token: NewToken {
+                name: "Made by tok".into(),
+                ..Default::default()
+            },
             ..Default::default()
         })
         .unwrap();

@@ -2,7 +2,7 @@
 //! fields show as the literal text in the table and on the details page, and no element is made
 //! from them. A far-future expiry typed in the Generate drawer is refused inline.
 
-use tokenkeeper_core::{GenerateRequest, Service};
+use tokenkeeper_core::{GenerateRequest, NewToken, Service};
 
 use crate::util::*;
 
@@ -40,12 +40,14 @@ async fn html_and_script_in_token_and_service_fields_show_as_text() {
         .unwrap();
     seed.vault
         .generate(GenerateRequest {
-            name: NAME.into(),
-            description: DESCRIPTION.into(),
-            service: Some(SERVICE.into()),
-            scopes: vec!["read".into()],
+            token: NewToken {
+                name: NAME.into(),
+                description: DESCRIPTION.into(),
+                service: Some(SERVICE.into()),
+                scopes: vec!["read".into()],
+                ..Default::default()
+            },
             keep: true,
-            ..Default::default()
         })
         .unwrap();
     let app = App::with("hostile-text", seed).await;

@@ -7,10 +7,13 @@ use crate::util::*;
 async fn settings_are_checked_saved_and_used() {
     let mut seed = Seed::new();
     let mut req = tokenkeeper_core::GenerateRequest {
-        name: "Soon".into(),
+        token: tokenkeeper_core::NewToken {
+            name: "Soon".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
-    req.expires_at = Some(chrono_days(45));
+    req.token.expires_at = Some(chrono_days(45));
     seed.vault.generate(req).unwrap();
     let vault_id = seed.vault.identity().vault_id;
     let app = App::with("settings", seed).await;

@@ -2,7 +2,7 @@
 //! members, exporting to the team, an unknown signer's file that waits until its key is
 //! trusted, and an Apply button that names the deletions it needs a yes for.
 
-use tokenkeeper_core::{ExportTarget, GenerateRequest, ImportKey, Settings, Vault};
+use tokenkeeper_core::{ExportTarget, GenerateRequest, ImportKey, NewToken, Settings, Vault};
 
 use crate::util::*;
 
@@ -99,9 +99,11 @@ async fn unknown_signer_waits_for_trust_and_apply_names_what_it_deletes() {
     let (_ben_home, mut ben) = teammate("Ben");
     for name in ["Doomed", "Kept"] {
         ben.generate(GenerateRequest {
-            name: name.into(),
+            token: NewToken {
+                name: name.into(),
+                ..Default::default()
+            },
             keep: true,
-            ..Default::default()
         })
         .unwrap();
     }

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tempfile::TempDir;
-use tokenkeeper_core::{GenerateRequest, ImportRequest, SecretString, Settings, Token, Vault};
+use tokenkeeper_core::{
+    GenerateRequest, ImportRequest, NewToken, SecretString, Settings, Token, Vault,
+};
 
 /// One WebKit window at a time: the machine has two cores and the X clipboard is shared.
 static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -51,11 +53,13 @@ impl Seed {
         let issued = self
             .vault
             .generate(GenerateRequest {
-                name: name.into(),
-                service: service.map(Into::into),
-                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                token: NewToken {
+                    name: name.into(),
+                    service: service.map(Into::into),
+                    scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                    ..Default::default()
+                },
                 keep,
-                ..Default::default()
             })
             .unwrap_or_else(|e| panic!("seed {name}: {e}"));
         (issued.token, issued.secret)
@@ -64,11 +68,13 @@ impl Seed {
     pub fn import(&mut self, name: &str, service: Option<&str>, key: &str) -> Token {
         self.vault
             .import(ImportRequest {
-                name: name.into(),
-                description: String::new(),
-                service: service.map(Into::into),
-                scopes: vec![],
-                expires_at: None,
+                token: NewToken {
+                    name: name.into(),
+                    description: String::new(),
+                    service: service.map(Into::into),
+                    scopes: vec![],
+                    expires_at: None,
+                },
                 secret: SecretString::from(key.to_string()),
             })
             .unwrap_or_else(|e| panic!("seed {name}: {e}"))

@@ -4,7 +4,7 @@
 //! same file changes nothing.
 
 use tokenkeeper_core::{
-    Access, ExportTarget, ExposeSecret, GenerateRequest, ImportKey, SecretString, Vault,
+    Access, ExportTarget, ExposeSecret, GenerateRequest, ImportKey, NewToken, SecretString, Vault,
 };
 
 use crate::util::*;
@@ -80,9 +80,11 @@ async fn import_previews_then_applies_and_a_second_import_changes_nothing() {
     let mut ben = Vault::open(theirs.path()).unwrap();
     let issued = ben
         .generate(GenerateRequest {
-            name: "From Ben".into(),
+            token: NewToken {
+                name: "From Ben".into(),
+                ..Default::default()
+            },
             keep: true,
-            ..Default::default()
         })
         .unwrap();
     let file = theirs.path().join("ben.tkvault");

@@ -48,7 +48,7 @@ pub fn copy_then_clear<R: Runtime>(
 ) -> AppResult<()> {
     app.clipboard()
         .write_text(value.expose_secret())
-        .map_err(|e| AppError::Clipboard(e.to_string()))?;
+        .map_err(|source| AppError::Clipboard { source })?;
     app.state::<LastCopy>().set(Some(value.clone()));
     let app = app.clone();
     std::thread::spawn(move || {

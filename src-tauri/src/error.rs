@@ -10,8 +10,23 @@ pub enum AppError {
     #[error(transparent)]
     Core(#[from] tokenkeeper_core::Error),
     /// The system clipboard could not be written or read.
-    #[error("The clipboard could not be used: {0}. Nothing was copied; try again, or reveal the token and copy it by hand")]
-    Clipboard(String),
+    #[error("The clipboard could not be used: {source}. Nothing was copied; try again, or reveal the token and copy it by hand")]
+    Clipboard {
+        #[source]
+        source: tauri_plugin_clipboard_manager::Error,
+    },
+    /// Trust or Apply was asked for with no import preview kept (none made, or already applied).
+    #[error("There is no import preview{}; preview the file first", if *to_apply { " to apply" } else { "" })]
+    NoPreview { to_apply: bool },
+    /// The import dialog was sent an empty path.
+    #[error("Choose a file: type its full path")]
+    NoPath,
+    /// The import preview could not be turned into the page's JSON.
+    #[error("The preview could not be prepared: {source}")]
+    Preview {
+        #[source]
+        source: serde_json::Error,
+    },
 }
 
 impl AppError {
@@ -19,7 +34,9 @@ impl AppError {
     pub fn kind(&self) -> &'static str {
         match self {
             AppError::Core(e) => e.kind(),
-            AppError::Clipboard(_) => "clipboard",
+            AppError::Clipboard { .. } => "clipboard",
+            AppError::NoPreview { .. } | AppError::NoPath => "invalid_input",
+            AppError::Preview { .. } => "storage",
         }
     }
 }

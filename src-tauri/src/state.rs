@@ -3,9 +3,9 @@
 
 use std::sync::Mutex;
 
-use tokenkeeper_core::{default_data_dir, Error, MergePlan, Vault};
+use tokenkeeper_core::{default_data_dir, MergePlan, Vault};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// Managed Tauri state: the vault, behind a lock because commands run on a thread pool.
 #[derive(Default)]
@@ -40,10 +40,7 @@ impl AppState {
         let mut slot = self.plan.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_mut() {
             Some(plan) => f(plan),
-            None => Err(Error::InvalidInput(
-                "There is no import preview; preview the file first".into(),
-            )
-            .into()),
+            None => Err(AppError::NoPreview { to_apply: false }),
         }
     }
 

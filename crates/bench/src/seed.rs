@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use chrono::{Duration, Utc};
 use secrecy::SecretString;
-use tokenkeeper_core::{GenerateRequest, Vault};
+use tokenkeeper_core::{GenerateRequest, NewToken, Vault};
 
 const SERVICES: [Option<&str>; 5] = [
     Some("GitHub"),
@@ -38,23 +38,25 @@ pub fn fill(vault: &mut Vault, tokens: usize, with_secrets: usize) -> Result<Vec
         let service = SERVICES[i % SERVICES.len()];
         let issued = vault
             .generate(GenerateRequest {
-                name: name(i),
-                description: format!(
-                    "{} client {} for team {}",
-                    if i % 10 == 0 { "billing" } else { "deploy" },
-                    i,
-                    i % 37
-                ),
-                service: service.map(str::to_string),
-                scopes: SCOPES[i % SCOPES.len()]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect(),
-                expires_at: match i % 4 {
-                    0 => None,
-                    1 => Some(now + Duration::days(7)),
-                    2 => Some(now + Duration::days(90)),
-                    _ => Some(now + Duration::days(365)),
+                token: NewToken {
+                    name: name(i),
+                    description: format!(
+                        "{} client {} for team {}",
+                        if i % 10 == 0 { "billing" } else { "deploy" },
+                        i,
+                        i % 37
+                    ),
+                    service: service.map(str::to_string),
+                    scopes: SCOPES[i % SCOPES.len()]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    expires_at: match i % 4 {
+                        0 => None,
+                        1 => Some(now + Duration::days(7)),
+                        2 => Some(now + Duration::days(90)),
+                        _ => Some(now + Duration::days(365)),
+                    },
                 },
                 keep: i < with_secrets,
             })

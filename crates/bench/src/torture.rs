@@ -18,8 +18,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokenkeeper_core::{
     ChangeKind, ExportTarget, GenerateRequest, ImportKey, ImportRequest, KeychainStore, ListQuery,
-    MergePlan, Origin, Resolution, RotateRequest, SecretStore, Status, Storage, Token, TokenEdit,
-    TokenState, Vault, VerifyStatus, DB_FILE,
+    MergePlan, NewToken, Origin, Resolution, RotateRequest, SecretStore, Status, Storage, Token,
+    TokenEdit, TokenState, Vault, VerifyStatus, DB_FILE,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -212,20 +212,24 @@ impl Driver for CoreDriver {
         keep: bool,
     ) -> Result<(Token, SecretString), Failure> {
         let issued = self.0.generate(GenerateRequest {
-            name: name.into(),
-            description: desc.into(),
+            token: NewToken {
+                name: name.into(),
+                description: desc.into(),
+                ..Default::default()
+            },
             keep,
-            ..Default::default()
         })?;
         Ok((issued.token, issued.secret))
     }
     fn import(&mut self, name: &str, desc: &str, secret: &SecretString) -> Result<Token, Failure> {
         Ok(self.0.import(ImportRequest {
-            name: name.into(),
-            description: desc.into(),
-            service: None,
-            scopes: vec!["read".into()],
-            expires_at: None,
+            token: NewToken {
+                name: name.into(),
+                description: desc.into(),
+                service: None,
+                scopes: vec!["read".into()],
+                expires_at: None,
+            },
             secret: secret.clone(),
         })?)
     }
@@ -439,11 +443,13 @@ fn import_from_peer(
     let changed = (|| -> Result<(), Failure> {
         let before = peer.list(&ListQuery::default())?;
         peer.import(ImportRequest {
-            name: format!("{label}-p{seq}"),
-            description: format!("from the peer, {label} step {seq}"),
-            service: None,
-            scopes: vec!["read".into()],
-            expires_at: None,
+            token: NewToken {
+                name: format!("{label}-p{seq}"),
+                description: format!("from the peer, {label} step {seq}"),
+                service: None,
+                scopes: vec!["read".into()],
+                expires_at: None,
+            },
             secret: imported_key(),
         })?;
         if !before.is_empty() && rng.random_bool(0.5) {

@@ -1,9 +1,10 @@
 //! The `tok` command line as clap sees it: every command, flag and help text, and nothing else.
+//! The fields of a new token (`generate`, `add`) are the core's [`NewToken`], declared there.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use tokenkeeper_core::{SortKey, TokenState};
+use tokenkeeper_core::{GenerateRequest, NewToken, SortKey, TokenState};
 
 /// The exit-code table, shown at the end of `tok --help` and kept in step with docs/cli.md.
 pub const EXIT_CODES: &str = "\
@@ -66,10 +67,10 @@ pub enum Command {
     },
     /// Generate a new token for one of your own APIs; the secret is printed once on stdout
     #[command(after_help = EXIT_CODES)]
-    Generate(GenerateArgs),
+    Generate(GenerateRequest),
     /// Add a key you already have; the secret is read from stdin or a hidden prompt
     #[command(after_help = EXIT_CODES)]
-    Add(AddArgs),
+    Add(NewToken),
     /// Print a token's secret on stdout (for scripts); keychain tokens only
     #[command(after_help = EXIT_CODES)]
     Get {
@@ -205,41 +206,6 @@ pub struct ListArgs {
     /// Sort descending
     #[arg(long)]
     pub desc: bool,
-}
-
-/// Fields shared by `generate` and `add`.
-#[derive(Debug, Args)]
-pub struct NewTokenArgs {
-    /// Name of the token (1-100 characters, unique, case-insensitive)
-    pub name: String,
-    /// Service the token belongs to (e.g. GitHub, NocoDB)
-    #[arg(long, value_name = "SERVICE")]
-    pub service: Option<String>,
-    /// Free-text description
-    #[arg(long, value_name = "TEXT", default_value = "")]
-    pub description: String,
-    /// A scope (repeat the flag, or separate with commas): read, write, billing:read, ...
-    #[arg(long = "scope", value_name = "SCOPE", value_delimiter = ',')]
-    pub scopes: Vec<String>,
-    /// Expiry: 30d (days from now), 2027-01-31 (end of that day, local time), an RFC 3339 time, or never
-    #[arg(long, value_name = "WHEN", default_value = "never")]
-    pub expires: String,
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    #[command(flatten)]
-    pub token: NewTokenArgs,
-    /// Keep a copy of the secret in the OS keychain so `tok get` can print it later
-    /// (default: only its SHA-256 is kept and the secret is shown once)
-    #[arg(long)]
-    pub keep: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct AddArgs {
-    #[command(flatten)]
-    pub token: NewTokenArgs,
 }
 
 #[derive(Debug, Args)]

@@ -2,16 +2,16 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use crate::error::{InputError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
-    token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, Origin, RotateRequest,
-    Storage, Token, TokenDraft, TokenEdit, Vault, VerifyStatus,
+    parse_expiry, token_format, Access, Error, GenerateRequest, ImportRequest, ListQuery, NewToken,
+    Origin, RotateRequest, Storage, Token, TokenEdit, Vault, VerifyStatus,
 };
 
-use crate::args::{AddArgs, EditArgs, GenerateArgs, ListArgs, NewTokenArgs, RunArgs};
-use crate::{expiry, output, secret_input};
+use crate::args::{EditArgs, ListArgs, RunArgs};
+use crate::{output, secret_input};
 
 /// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
 const NEGATIVE: u8 = 1;
@@ -53,16 +53,7 @@ pub fn show(vault: &Vault, which: &str, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn generate(vault: &mut Vault, a: GenerateArgs, json: bool) -> Result<ExitCode> {
-    let t = a.token;
-    let req = GenerateRequest {
-        expires_at: expiry::parse(&t.expires, chrono::Utc::now())?,
-        name: t.name,
-        description: t.description,
-        service: t.service,
-        scopes: t.scopes,
-        keep: a.keep,
-    };
+pub fn generate(vault: &mut Vault, req: GenerateRequest, json: bool) -> Result<ExitCode> {
     let issued = vault.generate(req)?;
     print_issued(vault, &issued.token, &issued.secret, json);
     Ok(ExitCode::SUCCESS)
@@ -98,33 +89,12 @@ fn print_issued(vault: &Vault, token: &Token, secret: &SecretString, json: bool)
     }
 }
 
-pub fn add(vault: &mut Vault, a: AddArgs, json: bool) -> Result<ExitCode> {
-    let NewTokenArgs {
-        name,
-        service,
-        description,
-        scopes,
-        expires,
-    } = a.token;
-    let expires_at = expiry::parse(&expires, chrono::Utc::now())?;
+pub fn add(vault: &mut Vault, token: NewToken, json: bool) -> Result<ExitCode> {
     // Refuse a bad name, scope or expiry before asking for the key.
-    vault.precheck_new(&TokenDraft {
-        name: &name,
-        description: &description,
-        service: service.as_deref(),
-        scopes: &scopes,
-        expires_at,
-    })?;
-    let secret =
-        secret_input::read_secret(&format!("Secret for '{}': ", output::esc(&name)), "secret")?;
-    let token = vault.import(ImportRequest {
-        name,
-        description,
-        service,
-        scopes,
-        expires_at,
-        secret,
-    })?;
+    vault.precheck_new(&token)?;
+    let prompt = format!("Secret for '{}': ", output::esc(&token.name));
+    let secret = secret_input::read_secret(&prompt, "secret")?;
+    let token = vault.import(ImportRequest { token, secret })?;
     output::done("Added", &token, json);
     Ok(ExitCode::SUCCESS)
 }
@@ -156,7 +126,7 @@ pub fn edit(vault: &mut Vault, a: EditArgs, json: bool) -> Result<ExitCode> {
             Some(a.scopes)
         },
         expires_at: match a.expires {
-            Some(x) => Some(expiry::parse(&x, chrono::Utc::now())?),
+            Some(x) => Some(parse_expiry(&x, chrono::Utc::now())?),
             None => None,
         },
     };
@@ -166,12 +136,7 @@ pub fn edit(vault: &mut Vault, a: EditArgs, json: bool) -> Result<ExitCode> {
         && edit.scopes.is_none()
         && edit.expires_at.is_none()
     {
-        return Err(Error::InvalidInput(
-            "nothing to change; pass --name, --description, --service, --no-service, --scope, \
-             --clear-scopes or --expires"
-                .into(),
-        )
-        .into());
+        return Err(InputError::NothingToChange.into());
     }
     let token = vault.edit(&a.which, edit)?;
     output::done("Updated", &token, json);
@@ -214,11 +179,9 @@ pub fn rotate(vault: &mut Vault, which: &str, grace: &str, json: bool) -> Result
 pub fn delete(vault: &mut Vault, which: &str, yes: bool, json: bool) -> Result<ExitCode> {
     if !yes {
         if !secret_input::stdin_is_terminal() {
-            return Err(Error::InvalidInput(format!(
-                "refusing to delete {} without confirmation: stdin is not a terminal; \
-                 pass --yes to delete it",
-                tokenkeeper_core::quote_input(which)
-            ))
+            return Err(InputError::DeleteNeedsYes {
+                quoted: tokenkeeper_core::quote_input(which),
+            }
             .into());
         }
         // Ask about the token by its real name, and not at all if there is no such token.
@@ -304,46 +267,41 @@ pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
     // The child may run for hours; it does not need our database open.
     drop(vault);
 
-    let (program, args) = a
-        .command
-        .split_first()
-        .ok_or_else(|| Error::InvalidInput("no command given after `--`".into()))?;
+    let (program, args) = a.command.split_first().ok_or(InputError::NoCommand)?;
     let mut cmd = std::process::Command::new(program);
     cmd.args(args);
     for (var, secret) in &env {
         cmd.env(var, secret.expose_secret());
     }
-    let status = cmd
-        .status()
-        .map_err(|e| Error::InvalidInput(format!("could not start '{program}': {e}")))?;
+    let status = cmd.status().map_err(|source| InputError::CannotStart {
+        program: program.clone(),
+        source,
+    })?;
     drop(env);
     Ok(ExitCode::from(child_exit_code(status)))
 }
 
 /// `VAR=NAME` → (`VAR`, `NAME`), with VAR a portable environment variable name.
-fn parse_env_pair(pair: &str) -> Result<(&str, &str), Error> {
+fn parse_env_pair(pair: &str) -> Result<(&str, &str)> {
     // The pair may hold a pasted secret by mistake: quoted only when it does not look like one.
     let quoted = tokenkeeper_core::quote_input(pair);
-    let (var, which) = pair.split_once('=').ok_or_else(|| {
-        Error::InvalidInput(format!(
-            "--env {quoted} is not VAR=NAME; for example --env GITHUB_TOKEN=github-ci"
-        ))
-    })?;
+    let Some((var, which)) = pair.split_once('=') else {
+        return Err(InputError::EnvNotAPair { quoted }.into());
+    };
     let valid_var = var
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid_var {
-        return Err(Error::InvalidInput(format!(
-            "--env {quoted}: {} is not an environment variable name (letters, digits and _, not starting with a digit)",
-            tokenkeeper_core::quote_input(var)
-        )));
+        return Err(InputError::EnvBadVariable {
+            quoted,
+            var: tokenkeeper_core::quote_input(var),
+        }
+        .into());
     }
     if which.is_empty() {
-        return Err(Error::InvalidInput(format!(
-            "--env {quoted} names no token; use VAR=NAME"
-        )));
+        return Err(InputError::EnvNoToken { quoted }.into());
     }
     Ok((var, which))
 }

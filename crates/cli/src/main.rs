@@ -3,7 +3,7 @@
 
 mod args;
 mod commands;
-mod expiry;
+mod error;
 mod output;
 mod secret_input;
 mod team;
@@ -15,9 +15,13 @@ use clap::Parser;
 use tokenkeeper_core::{default_data_dir, Error, Vault};
 
 use crate::args::{Cli, Command};
+use crate::error::CliError;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refused_arguments(e),
+    };
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
@@ -25,7 +29,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+fn dispatch(cli: Cli) -> error::Result<ExitCode> {
     let json = cli.json;
     // `check` is offline: it must work without a data directory or a keychain.
     if let Command::Check = cli.command {
@@ -53,41 +57,37 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The exit code for each kind of core error (the table in `tok --help` and docs/cli.md).
-fn exit_code(kind: &str) -> u8 {
-    match kind {
-        "invalid_input" | "malformed_token" | "confirmation_required" => 2,
-        "not_found" => 3,
-        "duplicate" | "conflict" => 4,
-        "keychain_unavailable" | "secret_missing" => 5,
-        "bad_passphrase"
-        | "passphrase_required"
-        | "not_for_this_identity"
-        | "not_a_vault_file"
-        | "vault_file_damaged"
-        | "unsupported_vault_version"
-        | "invalid_vault_file"
-        | "unsigned_vault_file"
-        | "bad_signature"
-        | "untrusted_signer" => 7,
-        // not_a_database, database_too_new, storage, and anything newer.
-        _ => 6,
-    }
+/// A flag value the core parses and refuses (an expiry) is reported as every core error is:
+/// `tok: message` or `{kind, message}`, with its exit code, and never in clap's words, which would
+/// repeat the value even when it looks like a secret. Any other parse error is clap's own.
+fn refused_arguments(e: clap::Error) -> ExitCode {
+    use std::error::Error as _;
+    let Some(core) = e.source().and_then(|s| s.downcast_ref::<Error>()) else {
+        e.exit();
+    };
+    // The parse failed, so --json is found by hand: it takes no value, and `--` ends the flags.
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    print_error(core.kind(), &core.to_string(), json);
+    ExitCode::from(error::core_exit_code(core))
 }
 
-/// Prints the error on stderr (`tok: message`, or the core's `{kind, message}` with --json)
-/// and returns its exit code. Core errors never carry secrets; neither do ours.
-fn report(err: &anyhow::Error, json: bool) -> ExitCode {
-    let (kind, message) = match err.downcast_ref::<Error>() {
-        Some(core) => (core.kind(), core.to_string()),
-        None => ("storage", format!("{err:#}")),
-    };
+/// Prints the error and returns its exit code, chosen by variant (`CliError::exit_code`).
+fn report(err: &CliError, json: bool) -> ExitCode {
+    print_error(err.kind(), &err.to_string(), json);
+    ExitCode::from(err.exit_code())
+}
+
+/// Prints an error on stderr: `tok: message`, or the core's `{kind, message}` with --json. Core
+/// errors never carry secrets; neither do ours.
+fn print_error(kind: &str, message: &str, json: bool) {
     if json {
         let wire = serde_json::json!({ "kind": kind, "message": message });
         eprintln!("{wire}");
     } else {
         // Messages may quote what a file or the user gave: made safe for the terminal.
-        eprintln!("tok: {}", output::esc(&message));
+        eprintln!("tok: {}", output::esc(message));
     }
-    ExitCode::from(exit_code(kind))
 }

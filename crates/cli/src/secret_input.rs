@@ -2,8 +2,8 @@
 
 use std::io::{IsTerminal, Read};
 
+use crate::error::{InputError, Result};
 use secrecy::{ExposeSecret, SecretString};
-use tokenkeeper_core::Error;
 
 /// Whether stdin is an interactive terminal (so prompts make sense).
 pub fn stdin_is_terminal() -> bool {
@@ -12,26 +12,28 @@ pub fn stdin_is_terminal() -> bool {
 
 /// Reads one secret: all of stdin when it is piped (one trailing newline removed), otherwise
 /// from a hidden prompt showing `prompt`. An empty secret is refused with `what_for` in the message.
-pub fn read_secret(prompt: &str, what_for: &str) -> Result<SecretString, Error> {
+pub fn read_secret(prompt: &str, what_for: &str) -> Result<SecretString> {
     let secret = read_possibly_empty(prompt, what_for)?;
     if secret.expose_secret().is_empty() {
-        return Err(Error::InvalidInput(format!(
-            "no {what_for} was given: pipe it on stdin (for example `printf %s \"$TOKEN\" | tok ...`) \
-             or run the command in a terminal to type it at a hidden prompt"
-        )));
+        return Err(InputError::NoSecret {
+            what_for: what_for.to_string(),
+        }
+        .into());
     }
     Ok(secret)
 }
 
 /// Like [`read_secret`], but an empty input is returned for the caller to judge.
-pub fn read_possibly_empty(prompt: &str, what_for: &str) -> Result<SecretString, Error> {
+pub fn read_possibly_empty(prompt: &str, what_for: &str) -> Result<SecretString> {
     if stdin_is_terminal() {
         rpassword::prompt_password(prompt)
             .map(SecretString::from)
-            .map_err(|e| {
-                Error::InvalidInput(format!(
-                    "could not read the {what_for} from the terminal: {e}"
-                ))
+            .map_err(|source| {
+                InputError::TerminalUnreadable {
+                    what_for: what_for.to_string(),
+                    source,
+                }
+                .into()
             })
     } else {
         read_piped()
@@ -40,11 +42,11 @@ pub fn read_possibly_empty(prompt: &str, what_for: &str) -> Result<SecretString,
 
 /// All of stdin, minus one trailing `\n` or `\r\n`, even when stdin is a terminal (for flags
 /// like `--passphrase-stdin` that ask for exactly that).
-pub fn read_piped() -> Result<SecretString, Error> {
+pub fn read_piped() -> Result<SecretString> {
     let mut buf = String::new();
     std::io::stdin()
         .read_to_string(&mut buf)
-        .map_err(|e| Error::InvalidInput(format!("could not read the secret from stdin: {e}")))?;
+        .map_err(|source| InputError::StdinUnreadable { source })?;
     let mut buf = SecretString::from(buf);
     let trimmed = strip_one_newline(buf.expose_secret());
     if trimmed.len() != buf.expose_secret().len() {
@@ -61,12 +63,12 @@ fn strip_one_newline(s: &str) -> &str {
 }
 
 /// Asks a yes/no question on stderr and reads the answer from the terminal. Default: no.
-pub fn confirm(question: &str) -> Result<bool, Error> {
+pub fn confirm(question: &str) -> Result<bool> {
     eprint!("{question} [y/N] ");
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
-        .map_err(|e| Error::InvalidInput(format!("could not read the answer: {e}")))?;
+        .map_err(|source| InputError::AnswerUnreadable { source })?;
     Ok(matches!(
         line.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"

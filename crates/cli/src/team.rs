@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use crate::error::Result;
 use tokenkeeper_core::{Member, Vault};
 
 use crate::args::TeamCommand;

@@ -4,12 +4,12 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use crate::error::{CliError, InputError, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokenkeeper_core::{
     normalize_fingerprint, passphrase_strength, read_vault_file, vault_file_protection, ChangeKind,
-    DestructiveKind, Error, ExportSummary, ExportTarget, FileProtection, ImportKey, MergePlan,
+    DestructiveKind, ExportSummary, ExportTarget, FileProtection, ImportKey, MergePlan,
     MergeReport, Vault,
 };
 
@@ -85,7 +85,7 @@ pub fn export(vault: &mut Vault, a: ExportArgs, json: bool) -> Result<ExitCode> 
 
 /// The export passphrase: from stdin with --passphrase-stdin, else typed twice at a hidden
 /// prompt. Empty is refused; weak gets a warning with advice.
-fn export_passphrase(from_stdin: bool) -> Result<SecretString, Error> {
+fn export_passphrase(from_stdin: bool) -> Result<SecretString> {
     let passphrase = if from_stdin {
         secret_input::read_piped()?
     } else if secret_input::stdin_is_terminal() {
@@ -93,21 +93,15 @@ fn export_passphrase(from_stdin: bool) -> Result<SecretString, Error> {
         if !first.expose_secret().is_empty() {
             let again = prompt("Passphrase again: ")?;
             if again.expose_secret() != first.expose_secret() {
-                return Err(Error::InvalidInput(
-                    "the two passphrases differ; nothing was written. Run the export again".into(),
-                ));
+                return Err(InputError::PassphrasesDiffer.into());
             }
         }
         first
     } else {
-        return Err(no_passphrase_source("export"));
+        return Err(InputError::NoPassphraseSource { command: "export" }.into());
     };
     if passphrase.expose_secret().is_empty() {
-        return Err(Error::InvalidInput(
-            "the passphrase is empty; a vault file needs one (or use --to age1... to encrypt to \
-             public keys). Nothing was written"
-                .into(),
-        ));
+        return Err(InputError::EmptyPassphrase.into());
     }
     let strength = passphrase_strength(&passphrase);
     if strength.is_weak() {
@@ -120,17 +114,10 @@ fn export_passphrase(from_stdin: bool) -> Result<SecretString, Error> {
     Ok(passphrase)
 }
 
-fn prompt(text: &str) -> Result<SecretString, Error> {
+fn prompt(text: &str) -> Result<SecretString> {
     rpassword::prompt_password(text)
         .map(SecretString::from)
-        .map_err(|e| Error::InvalidInput(format!("could not read the passphrase: {e}")))
-}
-
-fn no_passphrase_source(command: &str) -> Error {
-    Error::InvalidInput(format!(
-        "a passphrase is needed and stdin is not a terminal: pass --passphrase-stdin and pipe it \
-         in (for example `tok {command} ... --passphrase-stdin < passfile`), or run it in a terminal"
-    ))
+        .map_err(|source| InputError::PassphraseUnreadable { source }.into())
 }
 
 pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> {
@@ -143,7 +130,9 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> 
         FileProtection::Passphrase if secret_input::stdin_is_terminal() => {
             ImportKey::Passphrase(prompt("Passphrase of the vault file: ")?)
         }
-        FileProtection::Passphrase => return Err(no_passphrase_source("import").into()),
+        FileProtection::Passphrase => {
+            return Err(InputError::NoPassphraseSource { command: "import" }.into())
+        }
         FileProtection::Recipients => match &a.identity {
             Some(path) => ImportKey::AgeIdentity(read_identity_file(path)?),
             None => ImportKey::OwnIdentity,
@@ -164,7 +153,7 @@ pub fn import(vault: &mut Vault, a: ImportArgs, json: bool) -> Result<ExitCode> 
         }
     }
     // The plan is consumed by apply; keep what will be printed about it.
-    let plan_json = serde_json::to_value(&plan).map_err(|e| anyhow::anyhow!(e))?;
+    let plan_json = serde_json::to_value(&plan)?;
     let counts = plan.counts;
     let report = if dry_run {
         None
@@ -208,13 +197,11 @@ fn confirm_import(
         Some(typed) => {
             let wanted = normalize_fingerprint(typed)?;
             if wanted != signer.fingerprint {
-                return Err(Error::UntrustedSigner(format!(
-                    "This vault file is signed by the key {} (claiming to be {}), not by {wanted} \
-                     given with --trust-signer. Check the fingerprint with the sender; nothing \
-                     was changed",
-                    signer.fingerprint, signer.claimed_name
-                ))
-                .into());
+                return Err(CliError::SignerMismatch {
+                    fingerprint: signer.fingerprint,
+                    claimed_name: signer.claimed_name,
+                    wanted,
+                });
             }
             !signer.trusted
         }
@@ -250,13 +237,9 @@ fn confirm_import(
             }
             plan.confirm_destructive();
         } else if signer.trusted || trust {
-            return Err(Error::ConfirmationRequired(format!(
-                "This import would delete or replace {} thing{} here (listed in the preview) \
-                 and stdin is not a terminal: pass --yes to apply them. Nothing was changed",
-                plan.destructive,
-                plural(plan.destructive)
-            ))
-            .into());
+            return Err(CliError::NeedsYes {
+                count: plan.destructive,
+            });
         }
     }
     if trust {
@@ -274,12 +257,12 @@ fn confirm_import(
 /// Exit code of a declined confirmation (docs/cli.md).
 const NEGATIVE: u8 = 1;
 
-fn read_identity_file(path: &std::path::Path) -> Result<SecretString, Error> {
-    let text = SecretString::from(std::fs::read_to_string(path).map_err(|e| {
-        Error::InvalidInput(format!(
-            "could not read the identity file {}: {e}",
-            path.display()
-        ))
+fn read_identity_file(path: &std::path::Path) -> Result<SecretString> {
+    let text = SecretString::from(std::fs::read_to_string(path).map_err(|source| {
+        InputError::IdentityFileUnreadable {
+            path: path.to_path_buf(),
+            source,
+        }
     })?);
     text.expose_secret()
         .lines()
@@ -287,10 +270,10 @@ fn read_identity_file(path: &std::path::Path) -> Result<SecretString, Error> {
         .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
         .map(|l| SecretString::from(l.to_string()))
         .ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "{} holds no age identity (a line starting with AGE-SECRET-KEY-1)",
-                path.display()
-            ))
+            InputError::NoIdentityInFile {
+                path: path.to_path_buf(),
+            }
+            .into()
         })
 }
 

@@ -51,11 +51,7 @@ impl FingerprintKey {
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng
             .try_fill_bytes(key.as_mut_slice())
-            .map_err(|e| {
-                crate::Error::Storage(format!(
-                    "the operating system's random generator failed ({e}); try again"
-                ))
-            })?;
+            .map_err(|source| crate::error::StorageError::RandomForFingerprintKey { source })?;
         Ok(FingerprintKey(key))
     }
 

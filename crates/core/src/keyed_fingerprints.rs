@@ -15,7 +15,7 @@
 use chrono::Utc;
 use secrecy::SecretString;
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SecretMissingError};
 use crate::fingerprint::{Fingerprint, FingerprintKey};
 use crate::model::{Origin, Status, Token};
 use crate::store::{self, history, meta, tokens};
@@ -122,13 +122,9 @@ impl Vault {
             return Ok(None);
         };
         let key = FingerprintKey::from_stored(&stored).ok_or_else(|| {
-            Error::SecretMissing(format!(
-                "The keychain entry '{FINGERPRINT_KEY_ACCOUNT}' of this install does not hold a \
-                 valid fingerprint key (64 hex digits), so the keys you added cannot be matched. \
-                 Restore the entry, or remove it with `secret-tool clear service {} username \
-                 {FINGERPRINT_KEY_ACCOUNT}` and add those keys again",
-                self.identity().keychain_service
-            ))
+            SecretMissingError::BadFingerprintKey {
+                service: self.identity().keychain_service,
+            }
         })?;
         Ok(Some(self.fingerprint_key.get_or_init(|| key)))
     }

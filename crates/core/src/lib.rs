@@ -4,12 +4,14 @@
 //! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
 
 mod error;
+mod expiry;
 mod fingerprint;
 mod keyed_fingerprints;
 mod member_key;
 mod model;
 mod passphrase;
 pub mod secret_store;
+mod secret_tx;
 mod store;
 mod team;
 pub mod token_format;
@@ -17,7 +19,13 @@ mod validate;
 mod vault;
 mod vault_file;
 
-pub use error::{Error, Result, WireError};
+pub use error::{
+    BaseUrlProblem, ConflictError, DuplicateError, Error, InputError, KeychainError,
+    MemberKeyProblem, NotADatabaseError, NotAVaultFileError, NotForThisIdentityError,
+    NotFoundError, Result, SecretMissingError, SecretRole, StorageError, UnsignedError,
+    UnsupportedVersionError, VaultFileError, WireError,
+};
+pub use expiry::parse as parse_expiry;
 pub use fingerprint::{hint_for, Fingerprint};
 pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;
@@ -30,7 +38,7 @@ pub use validate::{
     MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_SCOPES, MAX_SCOPE_CHARS, MAX_SERVICES_PER_FILE,
     MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
 };
-pub use vault::{default_data_dir, ReconcileReport, Settings, TokenDraft, Vault, DB_FILE};
+pub use vault::{default_data_dir, ReconcileReport, Settings, Vault, DB_FILE};
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,
     FileProtection, ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,

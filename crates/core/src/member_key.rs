@@ -17,7 +17,7 @@ use bech32::{FromBase32, ToBase32, Variant};
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, MemberKeyProblem, Result};
 
 /// Start of every member key; the digit is the version of this encoding.
 pub const MEMBER_KEY_PREFIX: &str = "tkmember1_";
@@ -52,11 +52,11 @@ impl MemberKey {
     /// Ed25519 signing public key.
     pub fn from_parts(age_recipient: &str, signing_key: [u8; 32]) -> Result<Self> {
         let age = age::x25519::Recipient::from_str(age_recipient.trim())
-            .map_err(|_| Error::invalid("That is not an age public key (age1...)"))?;
+            .map_err(|_| InputError::NotAnAgeRecipient)?;
         let signing = VerifyingKey::from_bytes(&signing_key)
             .ok()
             .filter(|k| !k.is_weak())
-            .ok_or_else(|| Error::invalid("That is not a usable Ed25519 public key"))?;
+            .ok_or(InputError::NotASigningKey)?;
         Ok(MemberKey::new(&age, signing))
     }
 
@@ -128,49 +128,32 @@ impl FromStr for MemberKey {
     /// secret key pasted by mistake must not end up in a message.
     fn from_str(raw: &str) -> Result<Self> {
         let s = raw.trim();
-        let bad = |what: &str| {
-            Error::invalid(format!(
-                "{what}. A member key starts with {MEMBER_KEY_PREFIX} and is shown by `tok whoami` \
-                 (or Settings) on the member's own install; copy it whole"
-            ))
-        };
+        let bad = |why: MemberKeyProblem| Error::from(InputError::BadMemberKey(why));
         if s.is_empty() {
-            return Err(bad("The member key is empty"));
+            return Err(bad(MemberKeyProblem::Empty));
         }
         if s.to_ascii_uppercase().starts_with("AGE-SECRET-KEY-") {
-            return Err(bad(
-                "This is an age secret key, not a member key: keep it private, and never paste \
-                 it anywhere",
-            ));
+            return Err(bad(MemberKeyProblem::AgeSecretKey));
         }
         if s.starts_with("age1") {
-            return Err(bad(
-                "This is only an age public key; team members are added with their member key, \
-                 which also holds the key their files are signed with",
-            ));
+            return Err(bad(MemberKeyProblem::AgePublicKeyOnly));
         }
         if !s.starts_with(MEMBER_KEY_PREFIX) {
-            return Err(bad("This is not a member key"));
+            return Err(bad(MemberKeyProblem::NotAMemberKey));
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad(
-                "The member key has a space or line break inside; copy it again as one line",
-            ));
+            return Err(bad(MemberKeyProblem::Whitespace));
         }
         let rest = &s[MEMBER_KEY_PREFIX.len()..];
         let mut parts = rest.split('_');
         let (Some(age_part), Some(signing_part), None) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(bad(
-                "The member key does not have its two parts (age1... and tksign1...)",
-            ));
+            return Err(bad(MemberKeyProblem::NotTwoParts));
         };
-        let age = age::x25519::Recipient::from_str(age_part).map_err(|_| {
-            bad("The age part of the member key is damaged (a character is wrong or missing)")
-        })?;
-        let signing = parse_signing(signing_part).ok_or_else(|| {
-            bad("The signing part of the member key is damaged (a character is wrong or missing)")
-        })?;
+        let age = age::x25519::Recipient::from_str(age_part)
+            .map_err(|_| bad(MemberKeyProblem::DamagedAgePart))?;
+        let signing =
+            parse_signing(signing_part).ok_or_else(|| bad(MemberKeyProblem::DamagedSigningPart))?;
         Ok(MemberKey::new(&age, signing))
     }
 }
@@ -203,11 +186,10 @@ pub fn normalize_fingerprint(typed: &str) -> Result<String> {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if hex.len() != FINGERPRINT_HEX || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(Error::invalid(format!(
-            "A signer fingerprint is {FINGERPRINT_HEX} hex digits, e.g. \
-             3f2a-9c01-77be-0d4e-12ab-c3d4-e5f6-0718 (as the import preview shows it); \
-             check what you typed"
-        )));
+        return Err(InputError::BadFingerprint {
+            digits: FINGERPRINT_HEX,
+        }
+        .into());
     }
     Ok(group(&hex))
 }

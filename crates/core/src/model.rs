@@ -66,11 +66,12 @@ macro_rules! text_enum {
                 }
                 match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
                     $($text => Ok(Self::$variant),)+
-                    other => Err(crate::Error::InvalidInput(format!(
-                        "'{other}' is not a valid {}; use one of: {}",
-                        stringify!($ty).to_lowercase(),
-                        [$($text),+].join(", ")
-                    ))),
+                    other => Err(crate::error::InputError::NotOneOf {
+                        given: other.to_string(),
+                        what: stringify!($ty).to_lowercase(),
+                        options: &[$($text),+],
+                    }
+                    .into()),
                 }
             }
         }
@@ -204,26 +205,64 @@ pub struct TokenDetails {
     pub events: Vec<Event>,
 }
 
-/// Input of [`crate::Vault::generate`].
-#[derive(Debug, Clone, Default)]
-pub struct GenerateRequest {
+/// The fields of a new token, generated or added, declared once: the core checks them
+/// ([`crate::Vault::precheck_new`]), the window's Generate drawer and Add form send them as JSON
+/// (missing `description` and `scopes` are empty), and with the `clap` feature they are the
+/// arguments of `tok generate` and `tok add`, each field's doc its help line.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewToken {
+    /// Name of the token (1-100 characters, unique, case-insensitive)
     pub name: String,
-    pub description: String,
+    /// Service the token belongs to (e.g. GitHub, NocoDB)
+    #[cfg_attr(feature = "clap", arg(long, value_name = "SERVICE"))]
     pub service: Option<String>,
+    /// Free-text description
+    #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEXT", default_value = ""))]
+    pub description: String,
+    /// A scope (repeat the flag, or separate with commas): read, write, billing:read, ...
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long = "scope", value_name = "SCOPE", value_delimiter = ',')
+    )]
     pub scopes: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
-    /// Keep the secret in the keychain so it can be revealed later. Default: hash only.
+    /// Expiry: 30d (days from now), 2027-01-31 (end of that day, local time), an RFC 3339 time, or never
+    // The full path keeps clap from reading `Option` as "the flag may be left out": the parser
+    // maps `never` (the default) to `None`.
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            long = "expires",
+            value_name = "WHEN",
+            default_value = "never",
+            value_parser = crate::expiry::parse_expiry_now
+        )
+    )]
+    pub expires_at: ::std::option::Option<DateTime<Utc>>,
+}
+
+/// Input of [`crate::Vault::generate`] (and the arguments of `tok generate`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct GenerateRequest {
+    #[serde(flatten)]
+    #[cfg_attr(feature = "clap", command(flatten))]
+    pub token: NewToken,
+    /// Keep a copy of the secret in the OS keychain so `tok get` can print it later
+    /// (default: only its SHA-256 is kept and the secret is shown once)
+    #[serde(default)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub keep: bool,
 }
 
 /// Input of [`crate::Vault::import`]: a key the user already has.
 #[derive(Debug)]
 pub struct ImportRequest {
-    pub name: String,
-    pub description: String,
-    pub service: Option<String>,
-    pub scopes: Vec<String>,
-    pub expires_at: Option<DateTime<Utc>>,
+    pub token: NewToken,
     pub secret: SecretString,
 }
 
@@ -287,9 +326,10 @@ impl std::str::FromStr for Grace {
             "1h" => Ok(Grace::OneHour),
             "24h" | "1d" => Ok(Grace::OneDay),
             "7d" => Ok(Grace::SevenDays),
-            other => Err(crate::Error::InvalidInput(format!(
-                "'{other}' is not a grace period; use now, 1h, 24h or 7d"
-            ))),
+            other => Err(crate::error::InputError::NotAGrace {
+                given: other.to_string(),
+            }
+            .into()),
         }
     }
 }

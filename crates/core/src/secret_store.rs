@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, KeychainError, Result, SecretMissingError};
 
 /// A place that holds secrets by account name. Every method either does all its work or none.
 pub trait SecretStore: Send + Sync {
@@ -38,27 +38,13 @@ impl KeychainStore {
 
     fn map_err(&self, err: keyring::Error) -> Error {
         match err {
-            keyring::Error::PlatformFailure(e) => Error::KeychainUnavailable(format!(
-                "the OS keychain ({}) could not be reached: {e}. {}. Nothing was stored",
-                backend_name(),
-                start_hint()
-            )),
-            keyring::Error::NoStorageAccess(e) => Error::KeychainUnavailable(format!(
-                "the OS keychain ({}) answered but is locked or refused access: {e}. Unlock your \
-                 login keyring, or {}. Nothing was stored",
-                backend_name(),
-                lowercase_first(start_hint())
-            )),
-            keyring::Error::BadEncoding(_) => Error::SecretMissing(
-                "the keychain holds a value for this token that is not valid text; \
-                 rotate the token to store a fresh secret"
-                    .into(),
-            ),
-            other => Error::KeychainUnavailable(format!(
-                "the OS keychain ({}) refused the request: {other}. {}",
-                backend_name(),
-                start_hint()
-            )),
+            e @ keyring::Error::PlatformFailure(_) => {
+                KeychainError::Unreachable { source: e }.into()
+            }
+            e @ keyring::Error::NoStorageAccess(_) => KeychainError::Locked { source: e }.into(),
+            // The bytes it could not read are the secret: dropped, never kept as a source.
+            keyring::Error::BadEncoding(_) => SecretMissingError::NotText.into(),
+            e => KeychainError::Refused { source: e }.into(),
         }
     }
 }
@@ -74,14 +60,8 @@ pub fn backend_name() -> &'static str {
     }
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_lowercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-fn start_hint() -> &'static str {
+/// What to do to make the keychain reachable, in this OS's words.
+pub(crate) fn start_hint() -> &'static str {
     if cfg!(target_os = "macos") {
         "Unlock your login keychain in Keychain Access and try again"
     } else if cfg!(target_os = "windows") {
@@ -152,9 +132,10 @@ impl MemoryStore {
 
     fn check(&self) -> Result<()> {
         if self.unavailable.load(std::sync::atomic::Ordering::SeqCst) {
-            Err(Error::KeychainUnavailable(
-                "the in-memory test keychain is switched off; nothing was stored".into(),
-            ))
+            Err(KeychainError::SwitchedOff {
+                store: "the in-memory test keychain",
+            }
+            .into())
         } else {
             Ok(())
         }

@@ -12,7 +12,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{
+    DuplicateError, Error, InputError, NotFoundError, Result, SecretMissingError, StorageError,
+    VaultFileError,
+};
 use crate::member_key::MemberKey;
 use crate::store::{self, members, meta};
 use crate::validate;
@@ -92,20 +95,9 @@ fn to_member(row: members::MemberRow) -> Result<Member> {
     let age = row
         .age_recipient
         .parse::<age::x25519::Recipient>()
-        .map_err(|_| {
-            Error::Storage(format!(
-            "The stored member '{}' has a damaged age key; remove them (`tok team remove`) and \
-             add them again",
-            row.name
-        ))
-        })?;
-    let signing = ed25519_dalek::VerifyingKey::from_bytes(&row.signing_key).map_err(|_| {
-        Error::Storage(format!(
-            "The stored member '{}' has a damaged signing key; remove them (`tok team remove`) \
-             and add them again",
-            row.name
-        ))
-    })?;
+        .map_err(|_| damaged(&row.name, "age"))?;
+    let signing = ed25519_dalek::VerifyingKey::from_bytes(&row.signing_key)
+        .map_err(|_| damaged(&row.name, "signing"))?;
     let key = MemberKey::new(&age, signing);
     Ok(Member {
         name: row.name,
@@ -118,13 +110,17 @@ fn to_member(row: members::MemberRow) -> Result<Member> {
     })
 }
 
+/// A stored member whose `part` key ("age", "signing") does not read.
+fn damaged(name: &str, part: &'static str) -> StorageError {
+    StorageError::DamagedMemberKey {
+        name: name.to_string(),
+        part,
+    }
+}
+
 /// A member name: the rules of token names (1-100 characters of plain text).
 fn member_name(raw: &str) -> Result<String> {
-    validate::name(raw).map_err(|e| {
-        Error::invalid(format!(
-            "A member name follows the rules of token names: {e}"
-        ))
-    })
+    validate::name(raw).map_err(|e| InputError::MemberName(Box::new(e)).into())
 }
 
 impl Vault {
@@ -134,12 +130,10 @@ impl Vault {
             return Ok(None);
         };
         parse_seed(&stored).map(Some).ok_or_else(|| {
-            Error::SecretMissing(format!(
-                "The keychain entry '{SIGNING_ACCOUNT}' of this install does not hold a valid \
-                 signing key. Remove it with `secret-tool clear service {} username \
-                 {SIGNING_ACCOUNT}` to make a new one (team mates must then trust the new key)",
-                self.identity().keychain_service
-            ))
+            SecretMissingError::BadSigningKey {
+                service: self.identity().keychain_service,
+            }
+            .into()
         })
     }
 
@@ -156,7 +150,7 @@ impl Vault {
         }
         let mut seed = Zeroizing::new([0u8; 32]);
         rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut seed[..])
-            .map_err(|e| Error::Storage(format!("the OS random number generator failed: {e}")))?;
+            .map_err(|source| StorageError::RandomForSigningKey { source })?;
         let hex: Zeroizing<String> =
             Zeroizing::new(seed.iter().map(|b| format!("{b:02x}")).collect());
         self.secrets
@@ -212,25 +206,15 @@ impl Vault {
         if own.is_some_and(|k| k.to_bytes() == key.signing_key_bytes())
             || own_age.as_deref() == Some(key.age_recipient())
         {
-            return Err(Error::invalid(
-                "This is this install's own member key. You are always included: your own \
-                 files are trusted, and `tok export --team` always encrypts to you too",
-            ));
+            return Err(InputError::OwnMemberKey.into());
         }
         let _lock = self.write_lock()?;
         let tx = store::write_tx(&self.conn)?;
         if let Some(m) = members::by_name(&tx, name)? {
-            return Err(Error::Duplicate(format!(
-                "There is already a team member named '{}'; choose another name, or remove \
-                 them first (`tok team remove`)",
-                m.name
-            )));
+            return Err(DuplicateError::MemberName { other: m.name }.into());
         }
         if let Some(m) = members::by_signing_key(&tx, &key.signing_key_bytes())? {
-            return Err(Error::Duplicate(format!(
-                "This member key is already in the team as '{}'",
-                m.name
-            )));
+            return Err(DuplicateError::MemberKey { other: m.name }.into());
         }
         let row = members::MemberRow {
             name: name.to_string(),
@@ -251,10 +235,10 @@ impl Vault {
         let _lock = self.write_lock()?;
         let tx = store::write_tx(&self.conn)?;
         let Some(row) = members::by_name(&tx, name)? else {
-            return Err(Error::NotFound(format!(
-                "There is no team member named '{}'; `tok team list` shows them",
-                name.trim()
-            )));
+            return Err(NotFoundError::Member {
+                name: name.trim().to_string(),
+            }
+            .into());
         };
         members::remove(&tx, &row.name)?;
         tx.commit()?;
@@ -269,11 +253,7 @@ impl Vault {
         signed_at: DateTime<Utc>,
     ) -> Result<Signer> {
         if validate::display_name(claimed_name).ok().as_deref() != Some(claimed_name) {
-            return Err(Error::InvalidVaultFile(
-                "The vault file breaks the format: its signer's name is not 1 to 100 characters \
-                 of plain text. Ask the sender for a fresh export; nothing was changed"
-                    .into(),
-            ));
+            return Err(VaultFileError::SignerName.into());
         }
         let is_self = self.is_own_signing_key(key)?;
         let member = members::by_signing_key(&self.conn, &key.signing_key_bytes())?;
@@ -310,13 +290,10 @@ impl Vault {
         {
             return Ok(());
         }
-        let fp = key.fingerprint();
-        Err(Error::UntrustedSigner(format!(
-            "This vault file is signed by an unknown key {fp}, which claims to be \
-             {claimed_name}. Check that fingerprint with {claimed_name} (their `tok whoami` \
-             shows it), then trust the key: `tok import FILE --trust-signer {fp}`, or Trust in \
-             the app's import preview. Nothing was changed"
-        )))
+        Err(Error::UntrustedSigner {
+            fingerprint: key.fingerprint(),
+            claimed_name: claimed_name.to_string(),
+        })
     }
 
     /// Trusts the key that signed a previewed file: adds the signer as a team member under the

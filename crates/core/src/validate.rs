@@ -11,7 +11,9 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{Error, Result};
+use crate::error::{
+    BaseUrlProblem, Error, InputError, NotFoundError, Result, SecretRole, VaultFileError,
+};
 
 /// Longest token name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -59,25 +61,11 @@ pub fn date_in_range(t: DateTime<Utc>) -> bool {
 }
 
 /// A time given for `field` (e.g. "Expiry"), refused outside 1970-01-01 through 9999-12-31.
-pub fn check_date(field: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+pub fn check_date(field: &'static str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if date_in_range(t) {
         return Ok(t);
     }
-    let when = if t > latest_date() {
-        "after 9999-12-31"
-    } else {
-        "before 1970-01-01"
-    };
-    Err(Error::invalid(format!(
-        "{field} {} is {when}; Tokenkeeper keeps dates from 1970-01-01 through 9999-12-31. \
-         Choose a date in that range{}",
-        t.format("%Y-%m-%d"),
-        if field == "Expiry" {
-            ", or no expiry (never)"
-        } else {
-            ""
-        }
-    )))
+    Err(InputError::DateOutOfRange { field, date: t }.into())
 }
 
 // ----- characters -----
@@ -114,11 +102,6 @@ pub fn escape_for_terminal(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
-}
-
-/// `U+001B`: how a refused character is named in messages.
-fn code_point(c: char) -> String {
-    format!("U+{:04X}", u32::from(c))
 }
 
 // ----- secrets in messages -----
@@ -255,30 +238,22 @@ fn plain_text(raw: &str, max: usize) -> std::result::Result<String, PlainTextErr
     }
 }
 
-/// The message for a refused name of `what` ("Name", "Service name", ...).
-fn plain_text_error(what: &str, max: usize, e: PlainTextError) -> Error {
+/// The refusal of a name of `what` ("Name", "Service name", ...).
+fn plain_text_error(what: &'static str, max: usize, e: PlainTextError) -> InputError {
     match e {
-        PlainTextError::Empty => Error::invalid(format!(
-            "{what} is required: give 1 to {max} characters of plain text"
-        )),
-        PlainTextError::TooLong(n) => Error::invalid(format!(
-            "{what} is too long ({n} characters); use at most {max}"
-        )),
-        PlainTextError::Unsafe(c) => Error::invalid(format!(
-            "{what} contains a control, bidi or zero-width character ({}), such as a tab, \
-             newline or terminal escape; use plain text",
-            code_point(c)
-        )),
+        PlainTextError::Empty => InputError::Required { what, max },
+        PlainTextError::TooLong(len) => InputError::TooLong { what, len, max },
+        PlainTextError::Unsafe(c) => InputError::UnsafeChar { what, c },
     }
 }
 
 /// A token name: trimmed, 1-100 characters, no control, bidi or zero-width characters.
-pub(crate) fn name(raw: &str) -> Result<String> {
+pub(crate) fn name(raw: &str) -> Result<String, InputError> {
     plain_text(raw, MAX_NAME_CHARS).map_err(|e| plain_text_error("Name", MAX_NAME_CHARS, e))
 }
 
 /// The display name recorded on events: 1-100 characters of plain text.
-pub(crate) fn display_name(raw: &str) -> Result<String> {
+pub(crate) fn display_name(raw: &str) -> Result<String, InputError> {
     plain_text(raw, MAX_DISPLAY_NAME_CHARS)
         .map_err(|e| plain_text_error("Display name", MAX_DISPLAY_NAME_CHARS, e))
 }
@@ -294,17 +269,16 @@ pub(crate) fn description(raw: &str) -> Result<String> {
     let normalized = raw.replace("\r\n", "\n");
     let d = normalized.trim();
     if let Some(c) = d.chars().find(|&c| c != '\n' && is_unsafe_char(c)) {
-        return Err(Error::invalid(format!(
-            "Description contains a control, bidi or zero-width character ({}); only line \
-             breaks are allowed. Remove it",
-            code_point(c)
-        )));
+        return Err(InputError::UnsafeDescription { c }.into());
     }
     let n = d.chars().count();
     if n > MAX_DESCRIPTION_CHARS {
-        return Err(Error::invalid(format!(
-            "Description is too long ({n} characters); use at most {MAX_DESCRIPTION_CHARS}"
-        )));
+        return Err(InputError::TooLong {
+            what: "Description",
+            len: n,
+            max: MAX_DESCRIPTION_CHARS,
+        }
+        .into());
     }
     Ok(d.to_string())
 }
@@ -317,27 +291,22 @@ pub(crate) fn scopes(raw: &[String]) -> Result<Vec<String>> {
     for s in raw {
         let s = s.trim();
         if s.is_empty() {
-            return Err(Error::invalid(
-                "A scope is empty; remove it or name it (for example read, write or billing:read)",
-            ));
+            return Err(InputError::EmptyScope.into());
         }
         if s.len() > MAX_SCOPE_CHARS
             || !s
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-'))
         {
-            return Err(Error::invalid(format!(
-                "Scope {} is not valid; use up to {MAX_SCOPE_CHARS} letters, digits and : . _ - \
-                 (for example billing:read)",
-                quote_input(s)
-            )));
+            return Err(InputError::BadScope {
+                quoted: quote_input(s),
+                max: MAX_SCOPE_CHARS,
+            }
+            .into());
         }
         if seen.insert(s) {
             if out.len() == MAX_SCOPES {
-                return Err(Error::invalid(format!(
-                    "Too many scopes (more than {MAX_SCOPES}); a token may have at most \
-                     {MAX_SCOPES}"
-                )));
+                return Err(InputError::TooManyScopes { max: MAX_SCOPES }.into());
             }
             out.push(s.to_string());
         }
@@ -351,10 +320,7 @@ pub(crate) fn expiry(
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>> {
     match expires_at {
-        Some(t) if t <= now => Err(Error::invalid(format!(
-            "Expiry {} is in the past; choose a future date, or no expiry",
-            t.format("%Y-%m-%d %H:%M UTC")
-        ))),
+        Some(t) if t <= now => Err(InputError::ExpiryInPast { at: t }.into()),
         Some(t) => check_date("Expiry", t).map(Some),
         None => Ok(None),
     }
@@ -362,42 +328,32 @@ pub(crate) fn expiry(
 
 /// A key the user pastes in: surrounding whitespace removed, not empty, no control characters.
 pub(crate) fn imported_secret(raw: &SecretString) -> Result<SecretString> {
-    let s = raw.expose_secret().trim();
-    if s.is_empty() {
-        return Err(Error::invalid(
-            "The key is empty; paste the key the service gave you",
-        ));
-    }
-    if s.len() > MAX_SECRET_BYTES {
-        return Err(Error::invalid(format!(
-            "The key is longer than {MAX_SECRET_BYTES} bytes; check that you pasted only the key"
-        )));
-    }
-    if s.chars().any(|c| is_unsafe_char(c) || c.is_whitespace()) {
-        return Err(Error::invalid(
-            "The key contains whitespace or a control character; paste only the key itself",
-        ));
-    }
-    Ok(SecretString::from(s.to_string()))
+    plain_secret(raw, SecretRole::Key)
 }
 
 /// A token presented for verification. Same rules as an imported key, with its own wording.
 pub(crate) fn presented(raw: &SecretString) -> Result<SecretString> {
-    imported_secret(raw).map_err(|e| match e {
-        Error::InvalidInput(msg) => {
-            Error::InvalidInput(msg.replace("The key", "The presented token").replace(
-                "paste the key the service gave you",
-                "pass the token to verify on stdin",
-            ))
-        }
-        other => other,
-    })
+    plain_secret(raw, SecretRole::Presented)
+}
+
+fn plain_secret(raw: &SecretString, role: SecretRole) -> Result<SecretString> {
+    let s = raw.expose_secret().trim();
+    if s.is_empty() {
+        return Err(InputError::EmptySecret { role }.into());
+    }
+    if s.len() > MAX_SECRET_BYTES {
+        return Err(InputError::SecretTooLong { role }.into());
+    }
+    if s.chars().any(|c| is_unsafe_char(c) || c.is_whitespace()) {
+        return Err(InputError::SecretNotPlain { role }.into());
+    }
+    Ok(SecretString::from(s.to_string()))
 }
 
 // ----- services -----
 
 /// A service name: trimmed, 1-64 characters of plain text.
-pub(crate) fn service_name(raw: &str) -> Result<String> {
+pub(crate) fn service_name(raw: &str) -> Result<String, InputError> {
     plain_text(raw, MAX_SERVICE_NAME_CHARS)
         .map_err(|e| plain_text_error("Service name", MAX_SERVICE_NAME_CHARS, e))
 }
@@ -412,41 +368,32 @@ fn is_tchar(c: char) -> bool {
 /// characters.
 pub(crate) fn auth_header(raw: &str) -> Result<String> {
     let h = raw.trim();
-    let example = "write it as 'Header-Name: ... {token}', for example \
-                   'Authorization: Bearer {token}' or 'xc-token: {token}'";
     if h.chars().count() > MAX_HEADER_CHARS {
-        return Err(Error::invalid(format!(
-            "Header template is too long; use at most {MAX_HEADER_CHARS} characters"
-        )));
+        return Err(InputError::HeaderTooLong.into());
     }
     let Some((name, value)) = h.split_once(':') else {
-        return Err(Error::invalid(format!(
-            "Header template {} has no ':' after the header name; {example}",
-            quote_input(h)
-        )));
+        return Err(InputError::HeaderNoColon {
+            quoted: quote_input(h),
+        }
+        .into());
     };
     if name.is_empty() || !name.chars().all(is_tchar) {
-        return Err(Error::invalid(format!(
-            "Header name in {} is not an HTTP header name (letters, digits and \
-             !#$%&'*+-.^_`|~, no spaces); {example}",
-            quote_input(h)
-        )));
+        return Err(InputError::HeaderBadName {
+            quoted: quote_input(h),
+        }
+        .into());
     }
     if let Some(c) = value
         .chars()
         .find(|&c| !(c == ' ' || c == '\t' || c.is_ascii_graphic()))
     {
-        return Err(Error::invalid(format!(
-            "Header value may hold only visible ASCII characters, spaces and tabs, and it has {}; \
-             {example}",
-            code_point(c)
-        )));
+        return Err(InputError::HeaderBadValue { c }.into());
     }
     if !value.contains("{token}") {
-        return Err(Error::invalid(format!(
-            "Header template {} has no {{token}} where the token goes; {example}",
-            quote_input(h)
-        )));
+        return Err(InputError::HeaderNoToken {
+            quoted: quote_input(h),
+        }
+        .into());
     }
     Ok(h.to_string())
 }
@@ -458,31 +405,26 @@ pub(crate) fn base_url(raw: Option<&str>) -> Result<Option<String>> {
     let Some(u) = raw.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(None);
     };
-    let bad = |why: &str| {
-        Err(Error::invalid(format!(
-            "Base URL {why}; write it like https://api.example.com"
-        )))
-    };
+    let bad = |why: BaseUrlProblem| Err(InputError::BaseUrl(why).into());
     if u.chars().count() > MAX_BASE_URL_CHARS {
-        return bad(&format!("is longer than {MAX_BASE_URL_CHARS} characters"));
+        return bad(BaseUrlProblem::TooLong);
     }
     if let Some(c) = u.chars().find(|&c| is_unsafe_char(c) || c.is_whitespace()) {
-        return bad(&format!(
-            "contains a space or control character ({})",
-            code_point(c)
-        ));
+        return bad(BaseUrlProblem::Unsafe(c));
     }
     let Ok(url) = url::Url::parse(u) else {
-        return bad(&format!("{} is not a URL", quote_input(u)));
+        return bad(BaseUrlProblem::NotAUrl {
+            quoted: quote_input(u),
+        });
     };
     if !matches!(url.scheme(), "http" | "https") {
-        return bad("must start with http:// or https://");
+        return bad(BaseUrlProblem::NotHttp);
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return bad("has no host name");
+        return bad(BaseUrlProblem::NoHost);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return bad("must not carry a user name or password (keep secrets in tokens)");
+        return bad(BaseUrlProblem::HasCredentials);
     }
     Ok(Some(u.to_string()))
 }
@@ -493,32 +435,28 @@ pub(crate) fn base_url(raw: Option<&str>) -> Result<Option<String>> {
 /// never reading more than that, should it grow meanwhile). The CLI and the app both read
 /// through this.
 pub fn read_vault_file(path: &Path) -> Result<Vec<u8>> {
-    let unreadable = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(format!(
-            "There is no file {}; check the path of the vault file",
-            path.display()
-        )),
-        _ => Error::invalid(format!(
-            "{} could not be read: {e}. Check the path and that you may read the file",
-            path.display()
-        )),
+    let unreadable = |source: std::io::Error| -> Error {
+        let path = path.to_path_buf();
+        match source.kind() {
+            std::io::ErrorKind::NotFound => NotFoundError::File { path, source }.into(),
+            _ => InputError::Unreadable { path, source }.into(),
+        }
     };
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(Error::invalid(format!(
-            "{} is not a file; choose the .tkvault file",
-            path.display()
-        )));
+        return Err(InputError::NotAFile {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
-    let too_big = |len: u64| {
-        Error::InvalidVaultFile(format!(
-            "{} is {} MiB, larger than any vault file may be ({} MiB); it is not a Tokenkeeper \
-             vault file. Nothing was changed",
-            path.display(),
-            len.div_ceil(1024 * 1024),
-            MAX_VAULT_FILE_BYTES / (1024 * 1024)
-        ))
+    let too_big = |len: u64| -> Error {
+        VaultFileError::TooBig {
+            path: path.to_path_buf(),
+            mib: len.div_ceil(1024 * 1024),
+            max_mib: MAX_VAULT_FILE_BYTES / (1024 * 1024),
+        }
+        .into()
     };
     if meta.len() > MAX_VAULT_FILE_BYTES {
         return Err(too_big(meta.len()));

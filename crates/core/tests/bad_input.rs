@@ -76,8 +76,11 @@ fn expiry_in_the_past() {
     let past = Utc::now() - Duration::days(1);
     refused(&mut m, "invalid_input", "in the past", |v| {
         v.generate(GenerateRequest {
-            expires_at: Some(past),
-            ..gen_req("x", false)
+            token: NewToken {
+                expires_at: Some(past),
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "in the past", |v| {
@@ -121,8 +124,11 @@ fn bad_scopes_and_keys() {
     let mut m = seeded();
     refused(&mut m, "invalid_input", "Scope", |v| {
         v.generate(GenerateRequest {
-            scopes: vec!["no spaces".into()],
-            ..gen_req("x", false)
+            token: NewToken {
+                scopes: vec!["no spaces".into()],
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "key is empty", |v| {
@@ -143,8 +149,11 @@ fn unreachable_keychain_stores_nothing() {
     // Not even the new service the key would have belonged to.
     refused(&mut m, "keychain_unavailable", "", |v| {
         v.import(ImportRequest {
-            service: Some("Brand New Service".into()),
-            ..import_req("new", "key-zzzzzzzzzzzzzzzzzzzzzzz")
+            token: NewToken {
+                service: Some("Brand New Service".into()),
+                ..new_token("new")
+            },
+            secret: secret("key-zzzzzzzzzzzzzzzzzzzzzzz"),
         })
     });
     refused(&mut m, "keychain_unavailable", "", |v| {
@@ -198,12 +207,11 @@ fn a_database_from_a_newer_version() {
 #[test]
 fn precheck_refuses_before_the_secret_is_asked_for() {
     let m = seeded();
-    let scopes = vec!["read".to_string()];
-    let draft = |name| TokenDraft {
-        name,
-        description: "",
-        service: Some("A new service"),
-        scopes: &scopes,
+    let draft = |name: &str| NewToken {
+        name: name.into(),
+        description: String::new(),
+        service: Some("A new service".into()),
+        scopes: vec!["read".to_string()],
         expires_at: None,
     };
     m.vault.precheck_new(&draft("fine")).unwrap();
@@ -215,7 +223,7 @@ fn precheck_refuses_before_the_secret_is_asked_for() {
         m.vault.precheck_new(&draft("")).unwrap_err().kind(),
         "invalid_input"
     );
-    let past = TokenDraft {
+    let past = NewToken {
         expires_at: Some(Utc::now() - Duration::hours(1)),
         ..draft("fine")
     };

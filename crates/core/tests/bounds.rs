@@ -33,14 +33,20 @@ fn dates_after_9999_are_refused_on_every_operation() {
     let far = Some(year_10000());
     refused(&mut m, "invalid_input", "after 9999-12-31", |v| {
         v.generate(GenerateRequest {
-            expires_at: far,
-            ..gen_req("x", false)
+            token: NewToken {
+                expires_at: far,
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "Expiry", |v| {
         v.import(ImportRequest {
-            expires_at: far,
-            ..import_req("y", "key-zzzzzzzzzzzzzzzzzzzzzzz")
+            token: NewToken {
+                expires_at: far,
+                ..new_token("y")
+            },
+            secret: secret("key-zzzzzzzzzzzzzzzzzzzzzzz"),
         })
     });
     refused(&mut m, "invalid_input", "after 9999-12-31", |v| {
@@ -52,13 +58,9 @@ fn dates_after_9999_are_refused_on_every_operation() {
             },
         )
     });
-    let scopes: Vec<String> = Vec::new();
-    let draft = TokenDraft {
-        name: "z",
-        description: "",
-        service: None,
-        scopes: &scopes,
+    let draft = NewToken {
         expires_at: far,
+        ..new_token("z")
     };
     assert!(m.vault.precheck_new(&draft).is_err());
     // The last day is still fine.
@@ -68,8 +70,11 @@ fn dates_after_9999_are_refused_on_every_operation() {
     let t = m
         .vault
         .generate(GenerateRequest {
-            expires_at: Some(last),
-            ..gen_req("far but fine", false)
+            token: NewToken {
+                expires_at: Some(last),
+                ..new_token("far but fine")
+            },
+            keep: false,
         })
         .unwrap();
     assert_eq!(t.token.expires_at, Some(last));
@@ -99,14 +104,20 @@ fn names_and_descriptions_refuse_terminal_escapes_bidi_and_zero_width() {
     });
     refused(&mut m, "invalid_input", "Description contains", |v| {
         v.generate(GenerateRequest {
-            description: "clear\u{1b}[2J".into(),
-            ..gen_req("x", false)
+            token: NewToken {
+                description: "clear\u{1b}[2J".into(),
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "Service name contains", |v| {
         v.generate(GenerateRequest {
-            service: Some("Git\u{FEFF}Hub".into()),
-            ..gen_req("x", false)
+            token: NewToken {
+                service: Some("Git\u{FEFF}Hub".into()),
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "Display name contains", |v| {
@@ -116,16 +127,22 @@ fn names_and_descriptions_refuse_terminal_escapes_bidi_and_zero_width() {
     });
     refused(&mut m, "invalid_input", "at most 2000", |v| {
         v.generate(GenerateRequest {
-            description: "d".repeat(2001),
-            ..gen_req("x", false)
+            token: NewToken {
+                description: "d".repeat(2001),
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     // Line breaks are what a description may keep; CRLF becomes LF.
     let t = m
         .vault
         .generate(GenerateRequest {
-            description: "first line\r\nsecond line".into(),
-            ..gen_req("multi-line", false)
+            token: NewToken {
+                description: "first line\r\nsecond line".into(),
+                ..new_token("multi-line")
+            },
+            keep: false,
         })
         .unwrap();
     assert_eq!(t.token.description, "first line\nsecond line");
@@ -137,8 +154,11 @@ fn more_than_64_scopes_are_refused() {
     let scopes: Vec<String> = (0..65).map(|i| format!("scope{i}")).collect();
     refused(&mut m, "invalid_input", "at most 64", |v| {
         v.generate(GenerateRequest {
-            scopes: scopes.clone(),
-            ..gen_req("x", false)
+            token: NewToken {
+                scopes: scopes.clone(),
+                ..new_token("x")
+            },
+            keep: false,
         })
     });
     refused(&mut m, "invalid_input", "at most 64", |v| {
@@ -512,8 +532,11 @@ fn stored_durations_and_times_cover_the_whole_range() {
     let t = m
         .vault
         .generate(GenerateRequest {
-            expires_at: Some(last),
-            ..gen_req("end of time", false)
+            token: NewToken {
+                expires_at: Some(last),
+                ..new_token("end of time")
+            },
+            keep: false,
         })
         .unwrap();
     drop(m.vault);

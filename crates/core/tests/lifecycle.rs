@@ -90,7 +90,7 @@ fn service_prefix_and_header_are_used() {
         })
         .unwrap();
     let mut req = gen_req("client a", false);
-    req.service = Some("acme api".into());
+    req.token.service = Some("acme api".into());
     let t = m.vault.generate(req).unwrap();
     assert!(t.secret.expose_secret().starts_with("acme_"));
     assert_eq!(
@@ -106,8 +106,8 @@ fn service_prefix_and_header_are_used() {
 fn import_keeps_the_key_and_refuses_it_twice() {
     let mut m = mem_vault();
     let mut req = import_req("GitHub CI", "ghp_abcdefghijklmnopqrstuvwxyz0123456789");
-    req.service = Some("github".into());
-    req.scopes = vec!["repo".into(), "read:org".into()];
+    req.token.service = Some("github".into());
+    req.token.scopes = vec!["repo".into(), "read:org".into()];
     let t = m.vault.import(req).unwrap();
     assert_eq!(t.origin, Origin::Imported);
     assert_eq!(t.storage, Storage::Keychain);
@@ -138,16 +138,16 @@ fn import_keeps_the_key_and_refuses_it_twice() {
 fn nocodb_allows_one_active_token() {
     let mut m = mem_vault();
     let mut a = import_req("noco 1", "nocodb-key-aaaaaaaaaaaaaaaaaaaa");
-    a.service = Some("NocoDB".into());
+    a.token.service = Some("NocoDB".into());
     m.vault.import(a).unwrap();
     let mut b = import_req("noco 2", "nocodb-key-bbbbbbbbbbbbbbbbbbbb");
-    b.service = Some("NocoDB".into());
+    b.token.service = Some("NocoDB".into());
     let err = m.vault.import(b).unwrap_err();
     assert_eq!(err.kind(), "conflict");
     assert!(err.to_string().contains("noco 1"), "{err}");
     m.vault.set_enabled("noco 1", false).unwrap();
     let mut b = import_req("noco 2", "nocodb-key-bbbbbbbbbbbbbbbbbbbb");
-    b.service = Some("NocoDB".into());
+    b.token.service = Some("NocoDB".into());
     m.vault.import(b).unwrap();
     assert_eq!(
         m.vault.set_enabled("noco 1", true).unwrap_err().kind(),
@@ -187,7 +187,7 @@ fn disable_and_enable_change_what_verify_answers() {
 fn expired_is_derived_from_the_expiry() {
     let mut m = mem_vault();
     let mut req = gen_req("short lived", false);
-    req.expires_at = Some(Utc::now() + Duration::days(3));
+    req.token.expires_at = Some(Utc::now() + Duration::days(3));
     let t = m.vault.generate(req).unwrap();
     assert_eq!(t.token.state, TokenState::Active);
     let soon = ListQuery {
@@ -232,11 +232,11 @@ fn expiry_timeline_counts_active_tokens_per_week() {
         ("in a year", 365),
     ] {
         let mut req = gen_req(name, false);
-        req.expires_at = Some(Utc::now() + Duration::days(days));
+        req.token.expires_at = Some(Utc::now() + Duration::days(days));
         m.vault.generate(req).unwrap();
     }
     let mut disabled = gen_req("disabled in 2 days", false);
-    disabled.expires_at = Some(Utc::now() + Duration::days(2));
+    disabled.token.expires_at = Some(Utc::now() + Duration::days(2));
     let disabled = m.vault.generate(disabled).unwrap();
     m.vault.set_enabled(&disabled.token.id, false).unwrap();
     m.vault.generate(gen_req("never expires", false)).unwrap();
@@ -438,8 +438,8 @@ fn list_filters_searches_and_sorts() {
         ("gamma", None, vec!["billing:read"]),
     ] {
         let mut r = gen_req(name, false);
-        r.service = service.map(Into::into);
-        r.scopes = scopes.into_iter().map(Into::into).collect();
+        r.token.service = service.map(Into::into);
+        r.token.scopes = scopes.into_iter().map(Into::into).collect();
         m.vault.generate(r).unwrap();
     }
     m.vault.set_enabled("gamma", false).unwrap();

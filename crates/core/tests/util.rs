@@ -44,22 +44,25 @@ pub fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_string())
 }
 
+/// A new token's fields with only the name set.
+pub fn new_token(name: &str) -> NewToken {
+    NewToken {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
 pub fn import_req(name: &str, key: &str) -> ImportRequest {
     ImportRequest {
-        name: name.into(),
-        description: String::new(),
-        service: None,
-        scopes: vec![],
-        expires_at: None,
+        token: new_token(name),
         secret: secret(key),
     }
 }
 
 pub fn gen_req(name: &str, keep: bool) -> GenerateRequest {
     GenerateRequest {
-        name: name.into(),
+        token: new_token(name),
         keep,
-        ..Default::default()
     }
 }
 
@@ -245,9 +248,10 @@ impl FaultPlan {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         let from = self.from.load(Ordering::SeqCst);
         if n >= from && n - from < self.count.load(Ordering::SeqCst) {
-            return Err(Error::KeychainUnavailable(
-                "injected fault: the keychain went away; nothing was stored".into(),
-            ));
+            return Err(KeychainError::SwitchedOff {
+                store: "the keychain (an injected fault)",
+            }
+            .into());
         }
         Ok(())
     }

@@ -14,8 +14,8 @@ const GITHUB_KEY: &str = "ghp_teamSharedKey0123456789abcdefghij";
 fn team_vault() -> (MemVault, SecretString) {
     let mut a = mem_vault();
     let mut req = import_req("GitHub CI", GITHUB_KEY);
-    req.service = Some("GitHub".into());
-    req.scopes = vec!["repo".into(), "read".into()];
+    req.token.service = Some("GitHub".into());
+    req.token.scopes = vec!["repo".into(), "read".into()];
     a.vault.import(req).unwrap();
     let partner = a.vault.generate(gen_req("partner-a", false)).unwrap();
     a.vault.generate(gen_req("deploy", true)).unwrap();

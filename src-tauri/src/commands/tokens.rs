@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tokenkeeper_core::{
-    GenerateRequest, Grace, ImportRequest, ListQuery, RotateRequest, Summary, Token, TokenDetails,
-    TokenEdit,
+    GenerateRequest, Grace, ImportRequest, ListQuery, NewToken, RotateRequest, Summary, Token,
+    TokenDetails, TokenEdit,
 };
 
 use super::{SecretInput, ShownSecret};
@@ -39,22 +39,6 @@ pub fn dashboard(state: State<'_, AppState>, query: ListQuery) -> AppResult<Dash
     })
 }
 
-/// The fields of the Generate drawer and of the Add existing key form.
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Deserialize)]
-pub struct NewToken {
-    name: String,
-    #[serde(default)]
-    description: String,
-    service: Option<String>,
-    #[serde(default)]
-    scopes: Vec<String>,
-    expires_at: Option<DateTime<Utc>>,
-    /// Generate only: keep a copy in the keychain.
-    #[serde(default)]
-    keep: bool,
-}
-
 /// A token shown once: its value and the vault id, for the show-once dialog.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
@@ -65,17 +49,11 @@ pub struct ShownOnce {
     vault_id: String,
 }
 
+/// The Generate drawer's fields: the core's [`NewToken`] and `keep`.
 #[tauri::command(async)]
-pub fn generate_token(state: State<'_, AppState>, input: NewToken) -> AppResult<ShownOnce> {
+pub fn generate_token(state: State<'_, AppState>, input: GenerateRequest) -> AppResult<ShownOnce> {
     state.with_vault(|v| {
-        let issued = v.generate(GenerateRequest {
-            name: input.name,
-            description: input.description,
-            service: input.service,
-            scopes: input.scopes,
-            expires_at: input.expires_at,
-            keep: input.keep,
-        })?;
+        let issued = v.generate(input)?;
         Ok(ShownOnce {
             token: issued.token,
             secret: Some(ShownSecret(issued.secret)),
@@ -84,6 +62,7 @@ pub fn generate_token(state: State<'_, AppState>, input: NewToken) -> AppResult<
     })
 }
 
+/// The Add existing key form's fields (a `keep` it sends is ignored: an added key is always kept).
 #[tauri::command(async)]
 pub fn add_token(
     state: State<'_, AppState>,
@@ -92,11 +71,7 @@ pub fn add_token(
 ) -> AppResult<Token> {
     state.with_vault(|v| {
         Ok(v.import(ImportRequest {
-            name: input.name,
-            description: input.description,
-            service: input.service,
-            scopes: input.scopes,
-            expires_at: input.expires_at,
+            token: input,
             secret: key.0,
         })?)
     })

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
 use tokenkeeper_core::{
-    passphrase_strength, read_vault_file, vault_file_protection, Error, ExportSummary,
-    ExportTarget, FileProtection, ImportKey, MergePlan, MergeReport, Strength,
+    passphrase_strength, read_vault_file, vault_file_protection, ExportSummary, ExportTarget,
+    FileProtection, ImportKey, MergePlan, MergeReport, Strength,
 };
 
 use super::SecretInput;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 #[tauri::command(async)]
@@ -113,7 +113,7 @@ impl MergePlanView {
     fn of(plan: &MergePlan) -> AppResult<MergePlanView> {
         serde_json::to_value(plan)
             .map(MergePlanView)
-            .map_err(|e| Error::Storage(format!("The preview could not be prepared: {e}")).into())
+            .map_err(|source| AppError::Preview { source })
     }
 }
 
@@ -146,10 +146,7 @@ pub fn apply_import(
     on_progress: Channel<Progress>,
 ) -> AppResult<MergeReport> {
     let Some(mut plan) = state.take_plan() else {
-        return Err(Error::InvalidInput(
-            "There is no import preview to apply; preview the file first".into(),
-        )
-        .into());
+        return Err(AppError::NoPreview { to_apply: true });
     };
     for id in &take_theirs {
         plan.take_theirs(id)?;
@@ -174,7 +171,7 @@ pub fn cancel_import(state: State<'_, AppState>) {
 fn file_path(path: &str) -> AppResult<PathBuf> {
     let path = path.trim();
     if path.is_empty() {
-        return Err(Error::InvalidInput("Choose a file: type its full path".into()).into());
+        return Err(AppError::NoPath);
     }
     Ok(PathBuf::from(path))
 }

@@ -7,26 +7,9 @@ use rusqlite::Connection;
 use super::ts;
 use crate::error::Result;
 
-/// Records, in its own committed transaction, that `accounts` are about to be written.
+/// Records, in its own committed transaction, that `entries` (`(account, token id)` pairs) are
+/// about to be written.
 pub(crate) fn begin(
-    conn: &Connection,
-    token_id: &str,
-    accounts: &[&str],
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let tx = super::write_tx(conn)?;
-    for account in accounts {
-        tx.prepare_cached(
-            "INSERT OR REPLACE INTO secret_journal (account, token_id, started_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute([*account, token_id, &ts(now)])?;
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// Like [`begin`] for many tokens at once: `(account, token id)` pairs, in one transaction.
-pub(crate) fn begin_many(
     conn: &Connection,
     entries: &[(String, String)],
     now: DateTime<Utc>,

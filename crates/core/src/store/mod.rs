@@ -15,7 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, NotADatabaseError, Result};
 
 /// Embedded migrations; entry N brings the schema to `user_version` N + 1.
 const MIGRATIONS: &[&str] = &[
@@ -40,7 +40,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
+    .map_err(|e| Error::sql(format!("could not open {}", path.display()), e))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
 
     // The first real read tells a foreign file apart from a database. The version and the table
@@ -56,18 +56,17 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     })
     .map_err(|e| not_ours(path, e))?;
     if version > SCHEMA_VERSION {
-        return Err(Error::DatabaseTooNew(format!(
-            "{} was written by a newer Tokenkeeper (schema version {version}; this build knows \
-             up to {SCHEMA_VERSION}). Upgrade Tokenkeeper to open it; the file was not changed",
-            path.display()
-        )));
+        return Err(Error::DatabaseTooNew {
+            path: path.to_path_buf(),
+            version,
+            known: SCHEMA_VERSION,
+        });
     }
     if version == 0 && tables > 0 {
-        return Err(Error::NotADatabase(format!(
-            "{} is an SQLite database, but not a Tokenkeeper one. Move it away or point \
-             TOKENKEEPER_HOME at another directory; the file was not changed",
-            path.display()
-        )));
+        return Err(NotADatabaseError::Foreign {
+            path: path.to_path_buf(),
+        }
+        .into());
     }
 
     make_files_private(path)?;
@@ -95,12 +94,7 @@ fn create_private(path: &Path) -> Result<()> {
         {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                return Err(Error::storage(
-                    &format!("could not create {}", path.display()),
-                    e,
-                ))
-            }
+            Err(e) => return Err(Error::io(format!("could not create {}", path.display()), e)),
         }
     }
     #[cfg(not(unix))]
@@ -147,12 +141,12 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
 
 fn not_ours(path: &Path, err: rusqlite::Error) -> Error {
     match err.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase(format!(
-            "{} is not a Tokenkeeper database (it is not SQLite at all). Move it away or point \
-             TOKENKEEPER_HOME at another directory; the file was not changed",
-            path.display()
-        )),
-        _ => Error::storage(&format!("could not read {}", path.display()), err),
+        Some(rusqlite::ErrorCode::NotADatabase) => NotADatabaseError::NotSqlite {
+            path: path.to_path_buf(),
+            source: err,
+        }
+        .into(),
+        _ => Error::sql(format!("could not read {}", path.display()), err),
     }
 }
 

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use secrecy::SecretString;
 
 use super::{change, Change, Vault};
-use crate::error::{Error, Result};
+use crate::error::{ConflictError, InputError, Result, SecretMissingError};
 use crate::model::*;
 use crate::store::services::OnConflict;
 use crate::store::{self, events, journal, services, tokens};
@@ -37,9 +37,7 @@ impl Vault {
             max_active: s.max_active,
         };
         if service.max_active == Some(0) {
-            return Err(Error::invalid(
-                "A service must allow at least one active token; leave the limit empty for no limit",
-            ));
+            return Err(InputError::ZeroMaxActive.into());
         }
         let tx = store::write_tx(&self.conn)?;
         services::write(&tx, &service, OnConflict::Replace)?;
@@ -61,9 +59,7 @@ impl Vault {
     /// dashboard's expiry timeline. Reads SQLite only.
     pub fn expiry_timeline(&self, weeks: u32) -> Result<Vec<u64>> {
         if !(1..=104).contains(&weeks) {
-            return Err(Error::invalid(format!(
-                "An expiry timeline of {weeks} weeks is out of range; use 1 to 104 weeks"
-            )));
+            return Err(InputError::TimelineWeeks { weeks }.into());
         }
         tokens::expiry_weeks(&self.conn, weeks, Utc::now())
     }
@@ -88,11 +84,7 @@ impl Vault {
         let now = Utc::now();
         let token = self.find_live(which, now)?;
         if token.storage == Storage::HashOnly {
-            return Err(Error::Conflict(format!(
-                "'{}' is hash-only: Tokenkeeper kept only its SHA-256 fingerprint, so the token \
-                 cannot be shown again. Rotate it to issue a new value",
-                token.name
-            )));
+            return Err(ConflictError::HashOnly { name: token.name }.into());
         }
         let matching = |v: &Vault| -> Result<Option<SecretString>> {
             Ok(match v.secrets.get(&token.id)? {
@@ -104,18 +96,17 @@ impl Vault {
         if secret.is_none() && !journal::pending(&self.conn)?.is_empty() {
             // An earlier operation's undo failed and left the keychain unsettled (the next
             // open would put it right): finish it now, then look again.
-            let _lock = self.write_lock()?;
-            self.settle_pending()?;
+            let lock = self.write_lock()?;
+            self.settle_pending(&lock)?;
             secret = matching(self)?;
         }
         let Some(secret) = secret else {
             tokens::set_secret_missing(&self.conn, &token.id, true)?;
-            return Err(Error::SecretMissing(format!(
-                "The keychain ({}) has no secret for '{}' matching what Tokenkeeper recorded. \
-                 If you still have the key, rotate the token and paste it; otherwise delete the token",
-                self.secrets.backend(),
-                token.name
-            )));
+            return Err(SecretMissingError::NoMatchingSecret {
+                backend: self.secrets.backend(),
+                name: token.name,
+            }
+            .into());
         };
         let kind = match why {
             Access::Revealed => EventKind::Revealed,

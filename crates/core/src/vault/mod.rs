@@ -1,14 +1,10 @@
 //! The Vault: one data directory's tokens, and every lifecycle operation on them.
 //!
-//! Two stores, one truth: an operation that writes a secret records the keychain accounts it is
-//! about to touch in `secret_journal` (committed), writes the keychain, then commits the SQLite
-//! change and clears the journal in one transaction. If that transaction fails, the keychain write
-//! is undone before the error is returned, and its journal entry is cleared only once the undo
-//! succeeded; if the undo fails too, or the process dies in between, [`Vault::reconcile`] finds
-//! the entry at the next open (or the next keychain write) and puts the keychain back in line
-//! with SQLite, restoring a replaced secret from its `#prev` copy.
-//! Writers across processes are serialized by a lock file, so a reconciling process never mistakes
-//! another process's operation in flight for a crash.
+//! Two stores, one truth: every operation that writes, replaces or destroys a secret does it
+//! through one secret transaction (secret_tx.rs), which keeps the keychain in step with SQLite
+//! and leaves in its journal whatever a crash or a failed undo did not settle; [`Vault::reconcile`]
+//! settles that at the next open. Writers across processes are serialized by a lock file, so a
+//! reconciling process never mistakes another process's operation in flight for a crash.
 //!
 //! The methods are split by concern, one `impl Vault` block per file: opening, settings and the
 //! helpers they share here; `lifecycle` (generate, add, edit, enable, rotate, delete); `access`
@@ -27,14 +23,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{
+    ConflictError, Error, InputError, KeychainError, NotFoundError, Result, StorageError,
+};
 use crate::fingerprint::FingerprintKey;
 use crate::model::*;
 use crate::secret_store::{KeychainStore, SecretStore};
 use crate::store::{self, events, meta, tokens};
 use crate::validate;
 
-pub use lifecycle::TokenDraft;
 pub use reconcile::ReconcileReport;
 
 /// Name of the SQLite file inside the data directory.
@@ -46,10 +43,6 @@ const LOCK_FILE: &str = "tokenkeeper.lock";
 /// How long a writer waits for another process's operation before giving up.
 const LOCK_WAIT: StdDuration = StdDuration::from_secs(20);
 
-/// Keychain account suffix that holds the old secret while a rotation (or a vault-file merge
-/// that overwrites a secret) is in flight.
-pub(crate) const PREVIOUS_SUFFIX: &str = "#prev";
-
 /// The data directory: `TOKENKEEPER_HOME` if set, else the platform's app-data directory
 /// (`~/.local/share/tokenkeeper`, `~/Library/Application Support/tokenkeeper`, `%APPDATA%\tokenkeeper`).
 pub fn default_data_dir() -> Result<PathBuf> {
@@ -58,12 +51,7 @@ pub fn default_data_dir() -> Result<PathBuf> {
     }
     dirs::data_dir()
         .map(|d| d.join("tokenkeeper"))
-        .ok_or_else(|| {
-            Error::invalid(
-                "Could not find this platform's app-data directory; set TOKENKEEPER_HOME to the \
-                 directory Tokenkeeper should use",
-            )
-        })
+        .ok_or_else(|| InputError::NoDataDir.into())
 }
 
 /// User preferences kept in the database (Settings screen).
@@ -124,8 +112,8 @@ impl Vault {
             fingerprint_key: std::sync::OnceLock::new(),
         };
         // Both wait for a reachable keychain: what could not be done now is done at a later open.
-        let deferred = |why: String| ReconcileReport {
-            deferred: Some(why),
+        let deferred = |why: KeychainError| ReconcileReport {
+            deferred: Some(why.to_string()),
             ..Default::default()
         };
         vault.last_reconcile = match vault.reconcile() {
@@ -174,16 +162,16 @@ impl Vault {
     pub fn update_settings(&mut self, s: Settings) -> Result<Settings> {
         let name = validate::display_name(&s.display_name)?;
         if !(5..=3600).contains(&s.clipboard_clear_seconds) {
-            return Err(Error::invalid(format!(
-                "Clipboard clear time {} s is out of range; use 5 to 3600 seconds",
-                s.clipboard_clear_seconds
-            )));
+            return Err(InputError::ClipboardSeconds {
+                seconds: s.clipboard_clear_seconds,
+            }
+            .into());
         }
         if !(1..=365).contains(&s.expiry_warning_days) {
-            return Err(Error::invalid(format!(
-                "Expiry warning of {} days is out of range; use 1 to 365 days",
-                s.expiry_warning_days
-            )));
+            return Err(InputError::ExpiryWarningDays {
+                days: s.expiry_warning_days,
+            }
+            .into());
         }
         let tx = store::write_tx(&self.conn)?;
         meta::set(&tx, "display_name", &name)?;
@@ -222,7 +210,7 @@ impl Vault {
         }
         let file = options
             .open(&path)
-            .map_err(|e| Error::storage(&format!("could not open {}", path.display()), e))?;
+            .map_err(|e| Error::io(format!("could not open {}", path.display()), e))?;
         let started = Instant::now();
         loop {
             match file.try_lock() {
@@ -231,18 +219,14 @@ impl Vault {
                     std::thread::sleep(StdDuration::from_millis(5));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Storage(format!(
-                        "another Tokenkeeper process has been writing to {} for over {} s \
-                         (perhaps waiting on a keychain prompt); finish or close it and try again",
-                        self.dir.display(),
-                        LOCK_WAIT.as_secs()
-                    )))
+                    return Err(StorageError::Busy {
+                        dir: self.dir.clone(),
+                        seconds: LOCK_WAIT.as_secs(),
+                    }
+                    .into())
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(Error::storage(
-                        &format!("could not lock {}", path.display()),
-                        e,
-                    ))
+                    return Err(Error::io(format!("could not lock {}", path.display()), e))
                 }
             }
         }
@@ -257,20 +241,17 @@ impl Vault {
         if let Some(t) = tokens::live_by_name(&self.conn, which, now)? {
             return Ok(t);
         }
-        Err(Error::NotFound(format!(
-            "No token is named {} and none has that id; check the name in the token list",
-            validate::quote_input(which)
-        )))
+        Err(NotFoundError::Token {
+            quoted: validate::quote_input(which),
+        }
+        .into())
     }
 
     /// Like [`Self::find`], refusing deleted tokens.
     fn find_live(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
         let token = self.find(which, now)?;
         if token.status == Status::Deleted {
-            return Err(Error::Conflict(format!(
-                "'{}' was deleted, and deleted tokens cannot be used or changed; add or generate a new one",
-                token.name
-            )));
+            return Err(ConflictError::Deleted { name: token.name }.into());
         }
         Ok(token)
     }
@@ -300,7 +281,8 @@ fn change<'a>(
 }
 
 /// Writes a token's row and the event about it in one transaction, together with whatever
-/// `also` writes (a new service row, the end of a journal entry).
+/// `also` writes (a new service row). For changes that touch no secret; those that do go through
+/// [`Vault::secret_tx`], with [`write_row`].
 fn save(
     conn: &Connection,
     token: &Token,
@@ -309,16 +291,21 @@ fn save(
 ) -> Result<()> {
     let tx = store::write_tx(conn)?;
     also(&tx)?;
-    tokens::upsert(&tx, token)?;
+    write_row(&tx, token, change)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Writes a token's row and the event about it, inside the caller's transaction.
+fn write_row(tx: &rusqlite::Transaction<'_>, token: &Token, change: Change<'_>) -> Result<()> {
+    tokens::upsert(tx, token)?;
     let Change {
         kind,
         detail,
         at,
         actor,
     } = change;
-    events::append(&tx, &token.id, at, actor, kind, detail)?;
-    tx.commit()?;
-    Ok(())
+    events::append(tx, &token.id, at, actor, kind, detail)
 }
 
 /// The keychain service name secrets of a vault are filed under.
@@ -350,21 +337,22 @@ fn default_display_name() -> String {
 fn prepare_private_dir(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::storage(&format!("could not create {}", dir.display()), e))?;
+            .map_err(|e| Error::io(format!("could not create {}", dir.display()), e))?;
     }
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::metadata(dir)
-            .map_err(|e| Error::storage(&format!("could not read {}", dir.display()), e))?;
+            .map_err(|e| Error::io(format!("could not read {}", dir.display()), e))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if meta.uid() != me {
-            return Err(Error::Storage(format!(
-                "{} belongs to another user (uid {}, while Tokenkeeper runs as uid {me}), so                  others could read or replace what is kept there. Point TOKENKEEPER_HOME at a                  directory of your own, or have its owner hand it over (chown); nothing was changed",
-                dir.display(),
-                meta.uid()
-            )));
+            return Err(StorageError::NotOurs {
+                dir: dir.to_path_buf(),
+                owner: meta.uid(),
+                me,
+            }
+            .into());
         }
         make_private(dir, &meta, 0o700)?;
         let lock = dir.join(LOCK_FILE);
@@ -383,5 +371,5 @@ pub(crate) fn make_private(path: &Path, meta: &std::fs::Metadata, mode: u32) -> 
         return Ok(());
     }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::storage(&format!("could not protect {}", path.display()), e))
+        .map_err(|e| Error::io(format!("could not protect {}", path.display()), e))
 }

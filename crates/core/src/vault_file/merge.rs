@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::payload::{changed_fields, content_hash, IncomingToken, Payload};
-use crate::error::{Error, Result};
+use crate::error::{ConflictError, Error, InputError, NotFoundError, Result};
 use crate::member_key::MemberKey;
 use crate::model::{Origin, Service, Status, Storage, Token};
 use crate::store::tokens::name_key;
@@ -155,10 +155,8 @@ impl MergePlan {
             .rows
             .iter_mut()
             .find(|r| r.id == token_id)
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "The vault file has no token with id {token_id}; check the preview"
-                ))
+            .ok_or_else(|| NotFoundError::ImportRow {
+                id: token_id.to_string(),
             })?;
         match row.conflict {
             Some(ConflictKind::BothEdited) => {
@@ -166,15 +164,15 @@ impl MergePlan {
                 self.count_destructive();
                 Ok(())
             }
-            Some(_) => Err(Error::Conflict(format!(
-                "'{}' clashes with another token here ({}); theirs cannot simply be taken. \
-                 Rename or delete one of them, then preview the import again",
-                row.name, row.reason
-            ))),
-            None => Err(Error::invalid(format!(
-                "'{}' is not in conflict; there is nothing to choose",
-                row.name
-            ))),
+            Some(_) => Err(ConflictError::CannotTakeTheirs {
+                name: row.name.clone(),
+                reason: row.reason.clone(),
+            }
+            .into()),
+            None => Err(InputError::NotInConflict {
+                name: row.name.clone(),
+            }
+            .into()),
         }
     }
 
@@ -210,6 +208,21 @@ impl MergePlan {
         self.destructive = self.destructive_rows().len();
     }
 
+    /// Refuses a plan the vault has moved away from since the preview: the file, classified
+    /// again against the tokens here now, must give the same rows.
+    pub(crate) fn check_still_current(&self, local: &Local) -> Result<()> {
+        let fresh = classify(&self.payload, local);
+        let same = fresh.len() == self.rows.len()
+            && fresh
+                .iter()
+                .zip(&self.rows)
+                .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
+        if !same {
+            return Err(ConflictError::StalePreview.into());
+        }
+        Ok(())
+    }
+
     /// Refuses to apply destructive rows nobody confirmed, judged against the vault as it is now.
     pub(crate) fn check_destructive_confirmed(&self, local: &Local) -> Result<()> {
         if self.destructive_confirmed {
@@ -220,17 +233,12 @@ impl MergePlan {
         let names: Vec<String> = rows
             .iter()
             .filter(|r| r.destructive.is_some() && taken(r))
-            .map(|r| format!("'{}'", r.name))
+            .map(|r| r.name.clone())
             .collect();
         if names.is_empty() {
             return Ok(());
         }
-        Err(Error::ConfirmationRequired(format!(
-            "This import would delete tokens here or replace secrets kept here ({}). Confirm \
-             it (`tok import --yes`, or the Apply button that names them) to go ahead. Nothing \
-             was changed",
-            names.join(", ")
-        )))
+        Err(Error::ConfirmationRequired { names })
     }
 
     /// Who signed the file.
@@ -530,6 +538,50 @@ pub(crate) fn writes<'a>(payload: &'a Payload, rows: &[MergeRow], local: &Local)
     out
 }
 
+/// The versions of each taken token this install learns from the file: theirs and the ones
+/// they have shared become ours to know for every token taken, or already the same or older
+/// here; a skipped conflict learns nothing, so it shows again until it is resolved.
+pub(crate) fn new_versions<'a>(
+    payload: &'a Payload,
+    rows: &[MergeRow],
+    local: &Local,
+) -> Vec<(&'a str, Vec<String>)> {
+    let by_id: HashMap<&str, &Token> = local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut versions = Vec::new();
+    for (incoming, row) in payload.tokens.iter().zip(rows) {
+        let id = incoming.token.id.as_str();
+        let theirs = content_hash(&incoming.token);
+        let ours = by_id.get(id).copied();
+        let take = match row.change {
+            ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
+            ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
+            ChangeKind::Unchanged => ours.is_some_and(|l| {
+                l.status != Status::Deleted && incoming.token.status != Status::Deleted
+            }),
+        };
+        if !take {
+            continue;
+        }
+        let mut all: Vec<String> = incoming.history.clone();
+        all.push(theirs);
+        if row.resolution == Some(Resolution::TakeTheirs) {
+            // Our version is superseded by theirs: a file that still has it yields to theirs.
+            all.extend(ours.map(content_hash));
+        }
+        let known = local.history.get(id);
+        let mut new: Vec<String> = Vec::new();
+        for h in all {
+            if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
+                new.push(h);
+            }
+        }
+        if !new.is_empty() {
+            versions.push((id, new));
+        }
+    }
+    versions
+}
+
 /// Services the file names that this vault does not have yet. Existing ones are never changed.
 pub(crate) fn new_services<'a>(payload: &'a Payload, local: &[Service]) -> Vec<&'a Service> {
     let have: HashSet<String> = local.iter().map(|s| s.name.to_lowercase()).collect();
@@ -554,4 +606,22 @@ pub struct MergeReport {
     pub unchanged: usize,
     /// Secrets written to the keychain.
     pub secrets_stored: usize,
+}
+
+impl MergeReport {
+    /// What applying `rows` does to tokens, before any secret is counted.
+    pub(crate) fn of(rows: &[MergeRow]) -> MergeReport {
+        let mut report = MergeReport::default();
+        for row in rows {
+            match (row.change, row.resolution) {
+                (ChangeKind::New, _) => report.added += 1,
+                (ChangeKind::Updated, _) => report.updated += 1,
+                (ChangeKind::Deleted, _) => report.deleted += 1,
+                (ChangeKind::Unchanged, _) => report.unchanged += 1,
+                (ChangeKind::Conflict, Some(Resolution::TakeTheirs)) => report.taken_theirs += 1,
+                (ChangeKind::Conflict, _) => report.skipped_conflicts += 1,
+            }
+        }
+        report
+    }
 }

@@ -4,11 +4,9 @@
 //! ([`MergePlan`]) and then applies it all-or-nothing, once its signer is trusted and its
 //! destructive rows are confirmed.
 //!
-//! Apply follows the vault's rule of two stores, one truth: the keychain accounts it will touch
-//! are journaled, secrets are written (an overwritten one is first copied to `<id>#prev`), then
-//! one SQLite transaction stores every row, event and shared version. If that transaction fails the
-//! keychain writes are undone; whatever cannot be undone (the keychain went away too), or is left
-//! by a process that died, stays journaled, and reconciliation at the next open undoes it.
+//! Apply is one secret transaction (secret_tx.rs): their secrets are written (one kept here
+//! that theirs replaces is first copied to `<id>#prev`), then one SQLite transaction stores
+//! every row, event and shared version; if that fails, the keychain writes are undone.
 
 #[cfg(test)]
 mod cctv;
@@ -25,11 +23,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{
+    Error, InputError, NotAVaultFileError, NotForThisIdentityError, Result, SecretMissingError,
+    UnsupportedVersionError, VaultFileError,
+};
 use crate::model::{EventKind, Origin, Status, Storage};
+use crate::secret_tx::SecretPlan;
 use crate::store::services::OnConflict;
-use crate::store::{self, events, history, journal, meta, services, tokens};
-use crate::vault::{Vault, PREVIOUS_SUFFIX};
+use crate::store::{self, events, history, meta, services, tokens};
+use crate::vault::Vault;
 
 pub(crate) use payload::{content_hash as portable_content_hash, legacy_content_hash};
 
@@ -155,13 +157,10 @@ impl Vault {
         age::x25519::Identity::from_str(stored.expose_secret())
             .map(Some)
             .map_err(|_| {
-                Error::SecretMissing(format!(
-                    "The keychain entry '{IDENTITY_ACCOUNT}' of this install does not hold a valid \
-                     age identity. Remove it with `secret-tool clear service {} username \
-                     {IDENTITY_ACCOUNT}` to make a new one (files encrypted to the old key will \
-                     no longer open)",
-                    self.identity().keychain_service
-                ))
+                SecretMissingError::BadIdentity {
+                    service: self.identity().keychain_service,
+                }
+                .into()
             })
     }
 
@@ -184,9 +183,7 @@ impl Vault {
         let (recipients, protection): (Vec<Box<dyn age::Recipient + Send>>, _) = match to {
             ExportTarget::Passphrase(p) => {
                 if p.expose_secret().is_empty() {
-                    return Err(Error::invalid(
-                        "The passphrase is empty; choose one to protect the vault file",
-                    ));
+                    return Err(InputError::EmptyPassphrase.into());
                 }
                 (
                     vec![Box::new(age::scrypt::Recipient::new(p))],
@@ -199,11 +196,7 @@ impl Vault {
             ExportTarget::Team => {
                 let mut keys = self.team_recipients()?;
                 if keys.is_empty() {
-                    return Err(Error::invalid(
-                        "There are no team members yet, so there is no team to export to. Add \
-                         them with `tok team add NAME MEMBER-KEY` (each member's `tok whoami` \
-                         shows their member key), or export --to their public keys",
-                    ));
+                    return Err(InputError::NoTeam.into());
                 }
                 keys.push(self.public_key()?);
                 (parse_recipients(&keys)?, FileProtection::Recipients)
@@ -360,226 +353,51 @@ impl Vault {
         mut progress: impl FnMut(usize, usize),
     ) -> Result<MergeReport> {
         if plan.target_vault_id != self.identity().vault_id {
-            return Err(Error::invalid(
-                "This import preview was made for another vault; preview the file again here",
-            ));
+            return Err(InputError::PreviewForAnotherVault.into());
         }
-        let _lock = self.write_lock()?;
+        let lock = self.write_lock()?;
         // Trust and confirmation are checked first, against the members as they are now.
         self.check_signer_trusted(&plan.signer_key, &plan.signer.claimed_name)?;
         // What an earlier failed undo left is put right first: the old value of a secret this
         // import overwrites is read from the keychain below and must be the committed one.
-        self.settle_pending()?;
+        self.settle_pending(&lock)?;
         let now = Utc::now();
         let local = self.merge_local(now)?;
-        let fresh = merge::classify(&plan.payload, &local);
-        let same = fresh.len() == plan.rows.len()
-            && fresh
-                .iter()
-                .zip(&plan.rows)
-                .all(|(a, b)| a.change == b.change && a.conflict == b.conflict);
-        if !same {
-            return Err(Error::Conflict(
-                "The tokens here changed since the import was previewed; preview it again and \
-                 check the new plan. Nothing was changed"
-                    .into(),
-            ));
-        }
+        plan.check_still_current(&local)?;
         plan.check_destructive_confirmed(&local)?;
         let writes = merge::writes(&plan.payload, &plan.rows, &local);
+        let versions = merge::new_versions(&plan.payload, &plan.rows, &local);
         let new_services = merge::new_services(&plan.payload, &local.services);
 
-        let mut report = MergeReport::default();
-        for row in &plan.rows {
-            match (row.change, row.resolution) {
-                (ChangeKind::New, _) => report.added += 1,
-                (ChangeKind::Updated, _) => report.updated += 1,
-                (ChangeKind::Deleted, _) => report.deleted += 1,
-                (ChangeKind::Unchanged, _) => report.unchanged += 1,
-                (ChangeKind::Conflict, Some(Resolution::TakeTheirs)) => report.taken_theirs += 1,
-                (ChangeKind::Conflict, _) => report.skipped_conflicts += 1,
+        // Their secrets are stored (a secret kept here that theirs replaces stays in `#prev`
+        // until the commit), and the secrets of tokens the file deletes go once it is committed.
+        let mut secrets = SecretPlan::default();
+        for w in &writes {
+            let id = &w.token.id;
+            match (&w.incoming.secret, w.store_secret, w.overwrites) {
+                (Some(secret), true, true) => secrets.replace(id, secret),
+                (Some(secret), true, false) => secrets.create(id, secret),
+                _ if w.destroy_secret => secrets.destroy(id),
+                _ => {}
             }
         }
-
-        let stores: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.store_secret).collect();
-        let destroys: Vec<&merge::Write<'_>> = writes.iter().filter(|w| w.destroy_secret).collect();
-        let total = stores.len() + destroys.len() + 1;
+        let stored = writes.iter().filter(|w| w.store_secret).count();
+        let total = stored + writes.iter().filter(|w| w.destroy_secret).count() + 1;
         let mut done = 0;
         progress(done, total);
-
-        // 1. Journal every account about to change, so a crash anywhere is undone at next open.
-        let prev = |id: &str| format!("{id}{PREVIOUS_SUFFIX}");
-        let mut journaled: Vec<(String, String)> = Vec::new();
-        for w in &stores {
-            journaled.push((w.token.id.clone(), w.token.id.clone()));
-            if w.overwrites {
-                journaled.push((prev(&w.token.id), w.token.id.clone()));
-            }
-        }
-        for w in &destroys {
-            journaled.push((w.token.id.clone(), w.token.id.clone()));
-        }
-        if !journaled.is_empty() {
-            journal::begin_many(&self.conn, &journaled, now)?;
-        }
-        // An account is finished once it is settled: untouched, undone, or committed. What a
-        // failed undo leaves stays journaled for the next open (or the next keychain write).
-        let finish_settled = |conn: &rusqlite::Connection, unsettled: &[String]| {
-            let names: Vec<&str> = journaled
-                .iter()
-                .map(|(a, _)| a.as_str())
-                .filter(|a| !unsettled.iter().any(|u| u == a))
-                .collect();
-            let _ = journal::finish(conn, &names);
-        };
-
-        // 2. Keychain writes; on failure put back what was there. An account is listed in
-        // `written` before its first write, since a write that reports failure may still land.
-        let mut written: Vec<(&str, Option<SecretString>, bool)> = Vec::new();
-        let keychain = (|| -> Result<()> {
-            for w in &stores {
-                let id = w.token.id.as_str();
-                let old = if w.overwrites {
-                    self.secrets.get(id)?
-                } else {
-                    None
-                };
-                written.push((id, old.clone(), w.overwrites));
-                if let Some(old) = &old {
-                    self.secrets.set(&prev(id), old)?;
-                }
-                let secret = w
-                    .incoming
-                    .secret
-                    .as_ref()
-                    .expect("store_secret has a secret");
-                self.secrets.set(id, secret)?;
-                done += 1;
-                progress(done, total);
-            }
-            Ok(())
-        })();
-        // Puts every written account back and returns the accounts it could not settle. The
-        // copy in `#prev` is dropped only once the main account holds the old value again.
-        let undo = |vault: &Vault, written: &[(&str, Option<SecretString>, bool)]| {
-            let mut unsettled = Vec::new();
-            for (id, old, overwrites) in written.iter().rev() {
-                let restored = match old {
-                    Some(old) => vault.secrets.set(id, old),
-                    None => vault.secrets.delete(id).map(drop),
-                };
-                if restored.is_err() {
-                    unsettled.push(id.to_string());
-                }
-                if *overwrites && (restored.is_err() || vault.secrets.delete(&prev(id)).is_err()) {
-                    unsettled.push(prev(id));
-                }
-            }
-            unsettled
-        };
-        if let Err(e) = keychain {
-            let unsettled = undo(self, &written);
-            finish_settled(&self.conn, &unsettled);
-            return Err(e);
-        }
-
-        // 3. One SQLite transaction for every row, event and version. The versions they have
-        // shared become ours to know for every token taken, or already the same or older
-        // here; a skipped conflict learns nothing, so it shows again until it is resolved. With
-        // nothing new to write, nothing is written: importing a file twice leaves the database
-        // as it was.
-        let by_id: std::collections::HashMap<&str, &crate::model::Token> =
-            local.tokens.iter().map(|t| (t.id.as_str(), t)).collect();
-        let mut versions: Vec<(&str, Vec<String>)> = Vec::new();
-        for (incoming, row) in plan.payload.tokens.iter().zip(&plan.rows) {
-            let id = incoming.token.id.as_str();
-            let theirs = payload::content_hash(&incoming.token);
-            let ours = by_id.get(id).copied();
-            let take = match row.change {
-                ChangeKind::New | ChangeKind::Updated | ChangeKind::Deleted => true,
-                ChangeKind::Conflict => row.resolution == Some(Resolution::TakeTheirs),
-                ChangeKind::Unchanged => ours.is_some_and(|l| {
-                    l.status != Status::Deleted && incoming.token.status != Status::Deleted
-                }),
-            };
-            if !take {
-                continue;
-            }
-            let mut all: Vec<String> = incoming.history.clone();
-            all.push(theirs);
-            if row.resolution == Some(Resolution::TakeTheirs) {
-                // Our version is superseded by theirs: a file that still has it yields to theirs.
-                all.extend(ours.map(payload::content_hash));
-            }
-            let known = local.history.get(id);
-            let mut new: Vec<String> = Vec::new();
-            for h in all {
-                if !known.is_some_and(|k| k.contains(&h)) && !new.contains(&h) {
-                    new.push(h);
-                }
-            }
-            if !new.is_empty() {
-                versions.push((id, new));
-            }
-        }
         let actor = self.actor();
-        let commit = (|| -> Result<()> {
-            if writes.is_empty() && versions.is_empty() && new_services.is_empty() {
-                return Ok(());
-            }
-            let tx = store::write_tx(&self.conn)?;
-            for s in &new_services {
-                services::write(&tx, s, OnConflict::Keep)?;
-            }
-            // Tombstones first, so a name or secret freed by a deletion can be taken by another.
-            let order = writes
-                .iter()
-                .filter(|w| w.token.status == Status::Deleted)
-                .chain(writes.iter().filter(|w| w.token.status != Status::Deleted));
-            for w in order {
-                tokens::upsert(&tx, &w.token)?;
-                events::append(
-                    &tx,
-                    &w.token.id,
-                    now,
-                    &actor,
-                    EventKind::Merged,
-                    Some(&w.event_detail),
-                )?;
-            }
-            for (id, new) in &versions {
-                let new: Vec<&str> = new.iter().map(String::as_str).collect();
-                history::add(&tx, id, &new)?;
-            }
-            let stored: Vec<&str> = stores.iter().map(|w| w.token.id.as_str()).collect();
-            journal::finish(&tx, &stored)?;
-            tx.commit()?;
-            Ok(())
-        })();
-        if let Err(e) = commit {
-            let unsettled = undo(self, &written);
-            finish_settled(&self.conn, &unsettled);
-            return Err(e);
-        }
-        report.secrets_stored = stores.len();
-
-        // 4. Committed. Drop the copies of overwritten secrets and the secrets of deleted tokens;
-        // whatever fails here stays journaled and is finished at the next open.
-        for w in stores.iter().filter(|w| w.overwrites) {
-            let account = prev(&w.token.id);
-            if self.secrets.delete(&account).is_ok() {
-                let _ = journal::finish(&self.conn, &[&account]);
-            }
-        }
-        for w in &destroys {
-            if self.secrets.delete(&w.token.id).is_ok() {
-                let _ = journal::finish(&self.conn, &[&w.token.id]);
-            }
+        let step = || {
             done += 1;
             progress(done, total);
-        }
+        };
+        self.secret_tx_with_progress(&lock, &secrets, now, step, |tx| {
+            write_merge(tx, &writes, &versions, &new_services, now, &actor)
+        })?;
         progress(total, total);
-        Ok(report)
+        Ok(MergeReport {
+            secrets_stored: stored,
+            ..MergeReport::of(&plan.rows)
+        })
     }
 
     /// Puts a file's fingerprints (plain SHA-256, the one form installs share) into the forms this
@@ -619,75 +437,52 @@ impl Vault {
     /// Decrypts a vault file with the given key. Every failure is one of the vault-file errors.
     fn decrypt(&self, file: &[u8], key: ImportKey) -> Result<Zeroizing<Vec<u8>>> {
         let decryptor = decryptor(file)?;
-        let result =
-            match (decryptor.is_scrypt(), key) {
-                (true, ImportKey::Passphrase(p)) => {
-                    let mut identity = age::scrypt::Identity::new(p);
-                    // age's own cap depends on this machine's speed; a file from the age tool
-                    // (2^18) must open on a slow one too, while 2^20 (1 GiB of memory) is the most
-                    // a file may ask for.
-                    identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
-                    decryptor
-                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-                        .map_err(|e| match e {
-                            age::DecryptError::DecryptionFailed
-                            | age::DecryptError::KeyDecryptionFailed
-                            | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
-                            other => decrypt_error(other, file),
-                        })
-                }
-                (true, _) => return Err(Error::PassphraseRequired(
-                    "This vault file is protected by a passphrase; import it with the passphrase \
-                     it was exported with. Nothing was changed"
-                        .into(),
-                )),
-                (false, ImportKey::Passphrase(_)) => return Err(Error::NotForThisIdentity(
-                    "This vault file is encrypted to public keys, not to a passphrase. Import it \
-                     without a passphrase on an install whose public key (`tok whoami`) it was \
-                     exported to. Nothing was changed"
-                        .into(),
-                )),
-                (false, key) => {
-                    let (identity, whose) = match key {
-                        ImportKey::AgeIdentity(s) => (
-                            age::x25519::Identity::from_str(s.expose_secret().trim()).map_err(
-                                |_| {
-                                    Error::invalid(
-                                        "The identity is not an age X25519 secret key \
-                                 (AGE-SECRET-KEY-1...); check the identity file",
-                                    )
-                                },
-                            )?,
-                            "the given identity".to_string(),
-                        ),
-                        _ => {
-                            let identity = self.own_identity()?.ok_or_else(|| {
-                                Error::NotForThisIdentity(
-                                "This vault file is encrypted to public keys, and this install \
-                                 has no identity yet, so it cannot be one of them. Send your \
-                                 public key (`tok whoami`) to the sender and ask for a new \
-                                 export. Nothing was changed"
-                                    .into(),
-                            )
-                            })?;
-                            let public = identity.to_public().to_string();
-                            (identity, format!("this install's key ({public})"))
+        let result = match (decryptor.is_scrypt(), key) {
+            (true, ImportKey::Passphrase(p)) => {
+                let mut identity = age::scrypt::Identity::new(p);
+                // age's own cap depends on this machine's speed; a file from the age tool
+                // (2^18) must open on a slow one too, while 2^20 (1 GiB of memory) is the most
+                // a file may ask for.
+                identity.set_max_work_factor(MAX_SCRYPT_LOG_N);
+                decryptor
+                    .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                    .map_err(|e| match e {
+                        age::DecryptError::DecryptionFailed
+                        | age::DecryptError::KeyDecryptionFailed
+                        | age::DecryptError::NoMatchingKeys => Error::BadPassphrase,
+                        other => decrypt_error(other, file),
+                    })
+            }
+            (true, _) => return Err(Error::PassphraseRequired),
+            (false, ImportKey::Passphrase(_)) => {
+                return Err(NotForThisIdentityError::NotAPassphraseFile.into())
+            }
+            (false, key) => {
+                let (identity, whose) = match key {
+                    ImportKey::AgeIdentity(s) => (
+                        age::x25519::Identity::from_str(s.expose_secret().trim())
+                            .map_err(|_| InputError::NotAnIdentity)?,
+                        "the given identity".to_string(),
+                    ),
+                    _ => {
+                        let identity = self
+                            .own_identity()?
+                            .ok_or(NotForThisIdentityError::NoIdentity)?;
+                        let public = identity.to_public().to_string();
+                        (identity, format!("this install's key ({public})"))
+                    }
+                };
+                decryptor
+                    .decrypt(std::iter::once(&identity as &dyn age::Identity))
+                    .map_err(|e| match e {
+                        age::DecryptError::NoMatchingKeys => NotForThisIdentityError::OtherKeys {
+                            whose: whose.clone(),
                         }
-                    };
-                    decryptor
-                        .decrypt(std::iter::once(&identity as &dyn age::Identity))
-                        .map_err(|e| match e {
-                            age::DecryptError::NoMatchingKeys => {
-                                Error::NotForThisIdentity(format!(
-                            "This vault file was encrypted to other public keys, not to {whose}. \
-                             Ask the sender to export it to your public key (`tok whoami`). \
-                             Nothing was changed"
-                        ))
-                            }
-                            other => decrypt_error(other, file),
-                        })
-                }
-            };
+                        .into(),
+                        other => decrypt_error(other, file),
+                    })
+            }
+        };
         let reader = result?;
         let mut plaintext = Zeroizing::new(Vec::new());
         reader
@@ -695,14 +490,44 @@ impl Vault {
             .read_to_end(&mut plaintext)
             .map_err(|_| Error::VaultFileDamaged)?;
         if plaintext.len() as u64 > MAX_PAYLOAD_BYTES {
-            return Err(Error::InvalidVaultFile(format!(
-                "The vault file holds more than {} MB, more than any vault Tokenkeeper writes; \
-                 nothing was changed",
-                MAX_PAYLOAD_BYTES / 1024 / 1024
-            )));
+            return Err(VaultFileError::PayloadTooBig {
+                max_mb: MAX_PAYLOAD_BYTES / 1024 / 1024,
+            }
+            .into());
         }
         Ok(plaintext)
     }
+}
+
+/// Stores an import's rows, events, shared versions and new services inside the secret
+/// transaction's SQLite transaction. With nothing new to write, nothing is written: importing a
+/// file twice leaves the database as it was.
+fn write_merge(
+    tx: &rusqlite::Transaction<'_>,
+    writes: &[merge::Write<'_>],
+    versions: &[(&str, Vec<String>)],
+    new_services: &[&crate::model::Service],
+    now: chrono::DateTime<Utc>,
+    actor: &str,
+) -> Result<()> {
+    for s in new_services {
+        services::write(tx, s, OnConflict::Keep)?;
+    }
+    // Tombstones first, so a name or secret freed by a deletion can be taken by another.
+    let order = writes
+        .iter()
+        .filter(|w| w.token.status == Status::Deleted)
+        .chain(writes.iter().filter(|w| w.token.status != Status::Deleted));
+    for w in order {
+        tokens::upsert(tx, &w.token)?;
+        let detail = Some(w.event_detail.as_str());
+        events::append(tx, &w.token.id, now, actor, EventKind::Merged, detail)?;
+    }
+    for (id, new) in versions {
+        let new: Vec<&str> = new.iter().map(String::as_str).collect();
+        history::add(tx, id, &new)?;
+    }
+    Ok(())
 }
 
 type FileDecryptor<'a> = age::Decryptor<BufReader<age::armor::ArmoredReader<BufReader<&'a [u8]>>>>;
@@ -713,15 +538,12 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
     let looks_like_age =
         |magic: &[u8]| start.starts_with(magic) || (!start.is_empty() && magic.starts_with(start));
     if !looks_like_age(AGE_MAGIC) && !looks_like_age(ARMOR_MAGIC) {
-        return Err(Error::NotAVaultFile(if file.is_empty() {
-            "The file is empty, so it is not a vault file. Check that you picked the .tkvault \
-             file; nothing was changed"
-                .into()
+        return Err(if file.is_empty() {
+            NotAVaultFileError::Empty
         } else {
-            "This is not a Tokenkeeper vault file (it is not an age-encrypted file). Check that \
-             you picked the .tkvault file; nothing was changed"
-                .into()
-        }));
+            NotAVaultFileError::NotAge
+        }
+        .into());
     }
     // Whitespace before an armored file is allowed (age's testkit: armor_whitespace_outside).
     let armored = age::armor::ArmoredReader::new(start);
@@ -741,17 +563,13 @@ fn trim_leading_whitespace(b: &[u8]) -> &[u8] {
 fn decrypt_error(e: age::DecryptError, file: &[u8]) -> Error {
     match e {
         age::DecryptError::UnknownFormat if names_a_newer_age_version(file) => {
-            Error::UnsupportedVaultVersion(
-                "This file uses a newer version of the age encryption format than this \
-                 Tokenkeeper reads. Upgrade Tokenkeeper to import it; nothing was changed"
-                    .into(),
-            )
+            UnsupportedVersionError::Age.into()
         }
-        age::DecryptError::ExcessiveWork { required, .. } => Error::InvalidVaultFile(format!(
-            "This vault file's passphrase protection asks for more work (scrypt 2^{required}) \
-             than Tokenkeeper allows (2^{MAX_SCRYPT_LOG_N}, about 1 GiB of memory). Ask for a \
-             file exported with Tokenkeeper or a standard age tool; nothing was changed"
-        )),
+        age::DecryptError::ExcessiveWork { required, .. } => VaultFileError::ExcessiveWork {
+            required,
+            allowed: MAX_SCRYPT_LOG_N,
+        }
+        .into(),
         _ => Error::VaultFileDamaged,
     }
 }
@@ -785,31 +603,23 @@ fn parse_recipients(keys: &[String]) -> Result<Vec<Box<dyn age::Recipient + Send
         let key = key.trim();
         let recipient = age::x25519::Recipient::from_str(key).map_err(|_| {
             // A secret key pasted by mistake is named as such, never repeated.
-            let what = if key
+            if key
                 .get(..15)
                 .is_some_and(|p| p.eq_ignore_ascii_case("AGE-SECRET-KEY-"))
             {
-                "That is an age secret key (your private identity), not a public key: keep it \
-                 to yourself, and if it was shared, make a new one. Give public keys only"
-                    .to_string()
+                InputError::SecretKeyAsRecipient
             } else {
-                format!(
-                    "{} is not an age public key",
-                    crate::validate::quote_input(key)
-                )
-            };
-            Error::invalid(format!(
-                "{what}; a public key starts with age1 (each person's `tok whoami` shows theirs)"
-            ))
+                InputError::NotARecipient {
+                    quoted: crate::validate::quote_input(key),
+                }
+            }
         })?;
         if seen.insert(recipient.to_string()) {
             out.push(Box::new(recipient));
         }
     }
     if out.is_empty() {
-        return Err(Error::invalid(
-            "No recipients: give at least one public key (age1...), or export to a passphrase",
-        ));
+        return Err(InputError::NoRecipients.into());
     }
     Ok(out)
 }
@@ -818,9 +628,9 @@ fn encrypt(plaintext: &[u8], recipients: Vec<Box<dyn age::Recipient + Send>>) ->
     let encryptor = age::Encryptor::with_recipients(
         recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
     )
-    .map_err(|e| Error::invalid(format!("could not encrypt to these recipients: {e}")))?;
+    .map_err(|source| InputError::CannotEncrypt { source })?;
     let mut out = Vec::with_capacity(plaintext.len() + 1024);
-    let io = |e: std::io::Error| Error::storage("could not encrypt the vault file", e);
+    let io = |e: std::io::Error| Error::io("could not encrypt the vault file", e);
     let mut writer = encryptor.wrap_output(&mut out).map_err(io)?;
     writer.write_all(plaintext).map_err(io)?;
     writer.finish().map_err(io)?;
@@ -834,16 +644,16 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid(format!("'{}' is not a file name", path.display())))?;
+    let name = path.file_name().ok_or_else(|| InputError::NotAFileName {
+        path: path.to_path_buf(),
+    })?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         name.to_string_lossy(),
         uuid::Uuid::now_v7().simple()
     ));
     let fail = |what: &str, e: std::io::Error| {
-        Error::storage(&format!("could not {what} {}", path.display()), e)
+        Error::io(format!("could not {what} {}", path.display()), e)
     };
     let result = (|| {
         let mut options = std::fs::File::options();

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::error::{
+    Error, NotAVaultFileError, Result, StorageError, UnsupportedVersionError, VaultFileError,
+};
 use crate::fingerprint::{hint_for, Fingerprint};
 use crate::model::{Origin, Service, Status, Storage, Token, TokenState};
 use crate::store::tokens::name_key;
@@ -176,8 +178,10 @@ pub(crate) fn write(out: &Outgoing<'_>) -> Result<Zeroizing<Vec<u8>>> {
             .collect(),
     };
     let mut buf = Zeroizing::new(Vec::with_capacity(512 * (out.tokens.len() + 4)));
-    serde_json::to_writer(&mut *buf, &payload)
-        .map_err(|e| Error::storage("could not write the vault payload", e))?;
+    serde_json::to_writer(&mut *buf, &payload).map_err(|source| StorageError::Json {
+        context: "could not write the vault payload".into(),
+        source,
+    })?;
     Ok(buf)
 }
 
@@ -243,21 +247,10 @@ struct TokenIn {
 /// Reads a decrypted payload and checks every rule of docs/vault-format.md. Never panics: any
 /// input yields either a payload that keeps the rules or an error saying what is wrong.
 pub(crate) fn parse(bytes: &[u8], now: DateTime<Utc>) -> Result<Payload> {
-    let header: Header = serde_json::from_slice(bytes).map_err(|_| {
-        Error::NotAVaultFile(
-            "The file decrypted, but it holds no Tokenkeeper vault (its contents are not a JSON \
-             object). It was probably encrypted with age by another program; nothing was changed"
-                .into(),
-        )
-    })?;
+    let header: Header = serde_json::from_slice(bytes).map_err(|_| NotAVaultFileError::NotJson)?;
     match header.format.as_ref().and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
-        _ => {
-            return Err(Error::NotAVaultFile(format!(
-                "The file decrypted, but it holds no Tokenkeeper vault (its \"format\" is not \
-                 \"{FORMAT}\"). It was probably made by another program; nothing was changed"
-            )))
-        }
+        _ => return Err(NotAVaultFileError::OtherFormat { format: FORMAT }.into()),
     }
     match header.version.as_ref().and_then(|v| v.as_u64()) {
         Some(v) if v == u64::from(VERSION) => {}
@@ -300,10 +293,10 @@ pub(crate) fn redact(e: &serde_json::Error) -> String {
 }
 
 fn invalid(why: &str) -> Error {
-    Error::InvalidVaultFile(format!(
-        "This vault file breaks the format's rules (docs/vault-format.md): {why}. It was not \
-         made by Tokenkeeper as written, or was edited by hand; nothing was changed"
-    ))
+    VaultFileError::Payload {
+        why: why.to_string(),
+    }
+    .into()
 }
 
 fn at(i: usize, id: &str, why: impl std::fmt::Display) -> Error {
@@ -686,10 +679,11 @@ pub(crate) fn changed_fields(a: &Token, b: &Token) -> Vec<&'static str> {
 
 /// A file from a newer Tokenkeeper (its container or payload names version `v`).
 pub(crate) fn newer_version(v: u64) -> Error {
-    Error::UnsupportedVaultVersion(format!(
-        "This vault file uses format version {v}, and this Tokenkeeper reads only version \
-         {VERSION}. Upgrade Tokenkeeper to import it; nothing was changed"
-    ))
+    UnsupportedVersionError::Format {
+        version: v,
+        reads: VERSION,
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::payload::{self, FORMAT};
-use crate::error::{Error, Result};
+use crate::error::{
+    Error, NotAVaultFileError, Result, StorageError, UnsignedError, VaultFileError,
+};
 use crate::member_key::MemberKey;
 
 /// The version of the signed container (and of the payload inside it).
@@ -146,62 +148,35 @@ pub(crate) fn seal(
         payload: &encoded,
     };
     let mut out = Zeroizing::new(Vec::with_capacity(encoded.len() + 1024));
-    serde_json::to_writer(&mut *out, &container)
-        .map_err(|e| Error::storage("could not write the vault file", e))?;
+    serde_json::to_writer(&mut *out, &container).map_err(|source| StorageError::Json {
+        context: "could not write the vault file".into(),
+        source,
+    })?;
     Ok(out)
 }
 
 /// Reads the decrypted file: refuses unsigned (every version 1) and badly signed files, and
 /// returns the payload bytes only once the signature over them holds.
 pub(crate) fn open(plaintext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Verified)> {
-    let header: Header = serde_json::from_slice(plaintext).map_err(|_| {
-        Error::NotAVaultFile(
-            "The file decrypted, but it holds no Tokenkeeper vault (its contents are not a JSON \
-             object). It was probably encrypted with age by another program; nothing was changed"
-                .into(),
-        )
-    })?;
+    let header: Header =
+        serde_json::from_slice(plaintext).map_err(|_| NotAVaultFileError::NotJson)?;
     if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(Error::NotAVaultFile(format!(
-            "The file decrypted, but it holds no Tokenkeeper vault (its \"format\" is not \
-             \"{FORMAT}\"). It was probably made by another program; nothing was changed"
-        )));
+        return Err(NotAVaultFileError::OtherFormat { format: FORMAT }.into());
     }
     match header.version.as_ref().and_then(|v| v.as_u64()) {
-        Some(1) => {
-            return Err(Error::UnsignedVaultFile(
-                "This vault file is format version 1, made by an older Tokenkeeper, and is not \
-                 signed, so nothing proves who made it. Ask the sender to update Tokenkeeper and \
-                 export again (`tok export`, or Export in the app); every new export is signed. \
-                 Nothing was changed"
-                    .into(),
-            ))
-        }
+        Some(1) => return Err(UnsignedError::Version1.into()),
         Some(v) if v == u64::from(VERSION) => {}
         Some(v) if v > u64::from(VERSION) => return Err(payload::newer_version(v)),
-        _ => {
-            return Err(Error::InvalidVaultFile(
-                "The vault file breaks the format: \"version\" must be the number 2. Ask the \
-                 sender for a fresh export; nothing was changed"
-                    .into(),
-            ))
-        }
+        _ => return Err(VaultFileError::ContainerVersion { version: VERSION }.into()),
     }
     if header.signature.is_none() || header.payload.is_none() {
-        return Err(Error::UnsignedVaultFile(
-            "This vault file carries no signature, so nothing proves who made it: it was not \
-             written by Tokenkeeper's export, or was rebuilt by hand. Ask the sender to export \
-             it again with Tokenkeeper. Nothing was changed"
-                .into(),
-        ));
+        return Err(UnsignedError::NoSignature.into());
     }
-    let container: ContainerIn = serde_json::from_slice(plaintext).map_err(|e| {
-        Error::InvalidVaultFile(format!(
-            "The vault file breaks the format: its signed container does not follow it ({}). \
-             Ask the sender for a fresh export; nothing was changed",
-            payload::redact(&e)
-        ))
-    })?;
+    // serde's message may quote a value from the file: only its redacted words are kept.
+    let container: ContainerIn =
+        serde_json::from_slice(plaintext).map_err(|e| VaultFileError::Container {
+            why: payload::redact(&e),
+        })?;
 
     let member_key: MemberKey =
         container.signer.member_key.parse().map_err(|_| {
@@ -209,13 +184,7 @@ pub(crate) fn open(plaintext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Verified)> {
         })?;
     let mut bytes = Zeroizing::new(Vec::new());
     B64.decode_vec(container.payload.expose_secret(), &mut bytes)
-        .map_err(|_| {
-            Error::InvalidVaultFile(
-            "The vault file breaks the format: its payload is not base64. Ask the sender for a \
-             fresh export; nothing was changed"
-                .into(),
-        )
-        })?;
+        .map_err(|_| VaultFileError::PayloadNotBase64)?;
     let verified = verify(
         &container.signature,
         &bytes,
@@ -225,12 +194,8 @@ pub(crate) fn open(plaintext: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Verified)> {
     Ok((bytes, verified))
 }
 
-fn bad_signature(why: &str) -> Error {
-    Error::BadSignature(format!(
-        "The vault file's signature does not hold ({why}): the file was changed after it was \
-         signed, or was not made by the key it names. Do not trust it; ask the sender for a \
-         fresh export. Nothing was changed"
-    ))
+fn bad_signature(why: &'static str) -> Error {
+    Error::BadSignature { why }
 }
 
 /// Checks a `.minisig` text against the payload and the member key the container names, and

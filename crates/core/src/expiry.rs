@@ -1,10 +1,12 @@
 //! Turning what people type after `--expires` (30d, 2027-01-31, RFC 3339, never) into a UTC time.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, TimeZone, Utc};
-use tokenkeeper_core::{check_date, quote_input, Error};
 
-/// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the core to
-/// judge; this refuses what it cannot read and, by the core's rule, dates after 9999-12-31.
+use crate::error::{Error, InputError};
+use crate::validate::{check_date, latest_date, quote_input};
+
+/// Parses an expiry. `Ok(None)` means never. Whether the time is in the past is for the vault to
+/// judge; this refuses what it cannot read and, by the vault's rule, dates after 9999-12-31.
 pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
     match read(input, now)? {
         Some(t) => check_date("Expiry", t).map(Some),
@@ -12,7 +14,14 @@ pub fn parse(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, E
     }
 }
 
-fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+/// [`parse`] from now: the value parser of `--expires` in [`crate::NewToken`]'s arguments. `tok`
+/// reports its error as it reports every core error.
+#[cfg(feature = "clap")]
+pub(crate) fn parse_expiry_now(input: &str) -> Result<Option<DateTime<Utc>>, Error> {
+    parse(input, Utc::now())
+}
+
+fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, InputError> {
     let s = input.trim();
     let quoted = quote_input(s);
     if s.eq_ignore_ascii_case("never") {
@@ -26,11 +35,7 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
                 .and_then(Duration::try_days)
                 .and_then(|d| now.checked_add_signed(d))
                 .map(Some)
-                .ok_or_else(|| {
-                    Error::InvalidInput(format!(
-                        "Expiry {quoted} is too many days: the latest expiry is 9999-12-31"
-                    ))
-                });
+                .ok_or(InputError::ExpiryTooManyDays { quoted });
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -44,26 +49,19 @@ fn read(input: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error>
                 // 9999-12-31 is the last day wherever the user is: its end is clamped to the
                 // last moment Tokenkeeper keeps. Later days stay later, and are refused.
                 let t = t.with_timezone(&Utc);
-                let last = tokenkeeper_core::latest_date();
+                let last = latest_date();
                 Some(if date <= last.date_naive() {
                     t.min(last)
                 } else {
                     t
                 })
             })
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "Expiry {quoted} has no end of day in the local time zone"
-                ))
-            });
+            .ok_or(InputError::ExpiryNoEndOfDay { quoted });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Some(t.with_timezone(&Utc)));
     }
-    Err(Error::InvalidInput(format!(
-        "{quoted} is not an expiry; use a number of days like 30d, a date like 2027-01-31 \
-         (end of that day, local time), an RFC 3339 time like 2027-01-31T12:00:00Z, or never (dates run up to 9999-12-31)"
-    )))
+    Err(InputError::NotAnExpiry { quoted })
 }
 
 #[cfg(test)]
@@ -123,7 +121,7 @@ mod tests {
         assert!(parse("9999-12-30", now()).unwrap().is_some());
         // The last day is accepted in every time zone, its end clamped to the last kept moment.
         let last = parse("9999-12-31", now()).unwrap().unwrap();
-        assert!(last <= tokenkeeper_core::latest_date());
+        assert!(last <= latest_date());
     }
 
     #[test]
