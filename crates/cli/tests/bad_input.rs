@@ -185,3 +185,34 @@ fn help_documents_the_exit_codes() {
         "there is no --home"
     );
 }
+
+#[test]
+fn a_refused_expiry_is_reported_like_every_core_error_wherever_json_is_given() {
+    let tok = vault_with_two_tokens();
+    for args in [
+        &["--json", "generate", "late", "--expires", "tomorrow"][..],
+        &["generate", "late", "--json", "--expires", "tomorrow"],
+        &["add", "late", "--expires", "tomorrow", "--json"],
+    ] {
+        let out = unchanged(&tok, || tok.run(args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        let err: serde_json::Value = serde_json::from_str(out.stderr.trim()).expect("JSON error");
+        assert_eq!(err["kind"], "invalid_input", "{args:?}");
+        let message = err["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("'tomorrow' is not an expiry"),
+            "{message}"
+        );
+    }
+    // Without --json: one line in tok's words, not clap's usage text.
+    let out = unchanged(&tok, || {
+        tok.run(&["generate", "late", "--expires", "tomorrow"])
+    });
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("tok: 'tomorrow' is not an expiry"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Usage:"), "{}", out.stderr);
+}

@@ -447,3 +447,57 @@ pub struct Identity {
     /// The signing key in minisign's encoding (`RWQ...`), for `minisign -V -P`.
     pub minisign_public_key: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the Generate drawer and the Add form send (ui/js/drawer.js): the same object for
+    /// both, `keep` included.
+    fn page_json(expires_at: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "name": "deploy",
+            "description": "CI",
+            "service": null,
+            "scopes": ["read", "write"],
+            "expires_at": expires_at,
+            "keep": true,
+        })
+    }
+
+    #[test]
+    fn the_pages_new_token_json_reads_as_a_generate_request_and_as_new_token_fields() {
+        let json = page_json("2027-01-31T12:00:00Z".into());
+        let req: GenerateRequest = serde_json::from_value(json.clone()).unwrap();
+        assert!(req.keep);
+        assert_eq!(req.token.name, "deploy");
+        assert_eq!(req.token.description, "CI");
+        assert_eq!(req.token.service, None);
+        assert_eq!(req.token.scopes, ["read", "write"]);
+        let at = DateTime::parse_from_rfc3339("2027-01-31T12:00:00Z").unwrap();
+        assert_eq!(req.token.expires_at, Some(at.with_timezone(&Utc)));
+        // Adding a key takes the same object; its `keep` means nothing there.
+        let added: NewToken = serde_json::from_value(json).unwrap();
+        assert_eq!(added.name, req.token.name);
+        assert_eq!(added.expires_at, req.token.expires_at);
+    }
+
+    #[test]
+    fn a_new_token_without_description_scopes_expiry_or_keep_takes_the_defaults() {
+        let req: GenerateRequest =
+            serde_json::from_value(serde_json::json!({ "name": "bare", "service": "GitHub" }))
+                .unwrap();
+        assert!(!req.keep);
+        assert_eq!(req.token.description, "");
+        assert!(req.token.scopes.is_empty());
+        assert_eq!(req.token.expires_at, None);
+        assert_eq!(req.token.service.as_deref(), Some("GitHub"));
+        let never: GenerateRequest =
+            serde_json::from_value(page_json(serde_json::Value::Null)).unwrap();
+        assert_eq!(never.token.expires_at, None);
+        assert!(
+            serde_json::from_value::<NewToken>(serde_json::json!({})).is_err(),
+            "name is required"
+        );
+    }
+}

@@ -160,10 +160,7 @@ impl Vault {
     pub fn set_enabled(&mut self, which: &str, enabled: bool) -> Result<Token> {
         let now = Utc::now();
         let _lock = self.write_lock()?;
-        let mut token = self.find_live(which, now)?;
-        if token.needs_repair.iter().any(|f| f == "expires_at") {
-            return Err(unreadable_expiry(&token));
-        }
+        let mut token = self.find_to_save(which, now)?;
         let wanted = if enabled {
             Status::Active
         } else {
@@ -196,10 +193,7 @@ impl Vault {
     pub fn rotate(&mut self, which: &str, req: RotateRequest) -> Result<Rotated> {
         let now = Utc::now();
         let lock = self.write_lock()?;
-        let mut token = self.find_live(which, now)?;
-        if token.needs_repair.iter().any(|f| f == "expires_at") {
-            return Err(unreadable_expiry(&token));
-        }
+        let mut token = self.find_to_save(which, now)?;
         if token.storage == Storage::Keychain {
             self.settle_pending(&lock)?;
             token = self.find_live(which, now)?;
@@ -278,6 +272,16 @@ impl Vault {
         }
         let deleted = change(EventKind::Deleted, None, now, &actor);
         self.secret_tx(&lock, &plan, now, |tx| write_row(tx, &token, deleted))?;
+        Ok(token)
+    }
+
+    /// Like [`Vault::find_live`], refusing a token whose stored expiry cannot be read: saving it
+    /// would silently turn the expiry into "never".
+    fn find_to_save(&self, which: &str, now: DateTime<Utc>) -> Result<Token> {
+        let token = self.find_live(which, now)?;
+        if token.needs_repair.iter().any(|f| f == "expires_at") {
+            return Err(unreadable_expiry(&token));
+        }
         Ok(token)
     }
 
