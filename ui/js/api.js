@@ -20,6 +20,7 @@
 /** @typedef {import("./types/MergeReport").MergeReport} MergeReport */
 /** @typedef {import("./types/MyMemberKey").MyMemberKey} MyMemberKey */
 /** @typedef {import("./types/NewToken").NewToken} NewToken */
+/** @typedef {import("./types/GenerateRequest").GenerateRequest} GenerateRequest */
 /** @typedef {import("./types/Progress").Progress} Progress */
 /** @typedef {import("./types/Service").Service} Service */
 /** @typedef {import("./types/Settings").Settings} Settings */
@@ -69,7 +70,7 @@ async function call(command, args = {}) {
 export const dashboard = (query) => call("dashboard", { query });
 /**
  * Generates a token; resolves to {token, secret, vault_id} for the show-once dialog.
- * @param {NewToken} input
+ * @param {GenerateRequest} input
  * @returns {Promise<ShownOnce>}
  */
 export const generateToken = (input) => call("generate_token", { input });

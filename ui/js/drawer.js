@@ -115,7 +115,7 @@ async function submit(event) {
     ...[...ticked].map((c) => c.value),
     ...parseScopes($("f-scopes-more").value),
   ];
-  /** @type {import("./types/NewToken").NewToken} */
+  /** @type {import("./types/GenerateRequest").GenerateRequest} */
   const input = {
     name: $("f-name").value.trim(),
     description: $("f-description").value,
