@@ -336,7 +336,9 @@ pub struct ListQuery {
     pub state: Option<TokenState>,
     pub service: Option<String>,
     pub scope: Option<String>,
-    /// Case-insensitive match on name, description, service and hint.
+    /// Substring of the name, description, service, hint or scopes, ASCII letters compared
+    /// without case; blanks around it do not count. Three characters or more are found through
+    /// a trigram index (store/tokens.rs).
     pub text: Option<String>,
     /// Only active tokens that expire within this many days.
     pub expiring_within_days: Option<u32>,
@@ -410,4 +412,7 @@ pub struct DashboardPage {
     pub timeline: Vec<u64>,
     /// The expiry warning setting the summary's "expiring soon" counts with.
     pub warning_days: u32,
+    /// Every scope a live (not deleted) token holds, sorted: the choices of the scope filter,
+    /// whatever the query.
+    pub scopes: Vec<String>,
 }

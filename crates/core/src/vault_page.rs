@@ -16,9 +16,9 @@ pub const TIMELINE_WEEKS: u32 = 12;
 
 impl Vault {
     /// The rows `offset..offset + limit` of the tokens matching `query` (in its order, ties by
-    /// name then id), how many match in all, and the summary strip and expiry timeline of the
-    /// whole store. `limit` is capped at [`MAX_PAGE_ROWS`]; an offset past the end gives no
-    /// rows and the true total. Reads SQLite only, in one snapshot.
+    /// name then id), how many match in all, and the summary strip, expiry timeline and scopes
+    /// of the whole store. `limit` is capped at [`MAX_PAGE_ROWS`]; an offset past the end gives
+    /// no rows and the true total. Reads SQLite only, in one snapshot.
     pub fn dashboard_page(
         &self,
         query: &ListQuery,
@@ -39,6 +39,7 @@ impl Vault {
             summary: tokens::summary(&tx, warning_days, now)?,
             timeline: tokens::expiry_weeks(&tx, TIMELINE_WEEKS, now)?,
             warning_days,
+            scopes: tokens::live_scopes(&tx)?,
         };
         tx.commit()?;
         Ok(page)

@@ -256,6 +256,48 @@ fn a_page_carries_the_summary_and_timeline_of_the_whole_store() {
 }
 
 #[test]
+fn a_page_names_every_scope_of_the_live_tokens() {
+    let mut m = varied_vault();
+    let q = ListQuery {
+        text: Some("client 17".into()),
+        ..Default::default()
+    };
+    let page = m.vault.dashboard_page(&q, 0, 1).unwrap();
+    assert_eq!(
+        page.scopes,
+        ["admin", "read", "write"],
+        "whatever the query"
+    );
+    // The last live token with a scope takes it away, editing or deleting.
+    let with = |v: &Vault, scope: &str| -> Vec<String> {
+        let q = ListQuery {
+            scope: Some(scope.into()),
+            ..Default::default()
+        };
+        v.list(&q).unwrap().into_iter().map(|t| t.id).collect()
+    };
+    let admins = with(&m.vault, "admin");
+    let (first, rest) = admins.split_first().unwrap();
+    m.vault
+        .edit(
+            first,
+            TokenEdit {
+                scopes: Some(vec!["write".into(), "new:scope".into()]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let page = m.vault.dashboard_page(&q, 0, 1).unwrap();
+    assert_eq!(page.scopes, ["admin", "new:scope", "read", "write"]);
+    for id in rest {
+        m.vault.delete(id).unwrap();
+    }
+    let page = m.vault.dashboard_page(&q, 0, 1).unwrap();
+    assert_eq!(page.scopes, ["new:scope", "read", "write"]);
+    assert_index_agrees(m.dir.path(), "after the scopes changed");
+}
+
+#[test]
 fn a_page_holds_at_most_the_cap() {
     let mut m = mem_vault();
     for i in 0..(MAX_PAGE_ROWS + 20) {
@@ -397,6 +439,21 @@ fn assert_index_agrees(dir: &Path, when: &str) {
         )
         .unwrap();
     assert_eq!(wrong_counts, 0, "{when}: the status counts match the rows");
+    let scopes = |sql: &str| -> Vec<(String, i64)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(
+        scopes("SELECT scope, n FROM token_scopes ORDER BY scope"),
+        scopes(
+            "SELECT j.value, count(*) FROM tokens t, json_each(t.scopes) j \
+             WHERE t.status != 'deleted' GROUP BY j.value ORDER BY j.value"
+        ),
+        "{when}: the scopes of live tokens"
+    );
 }
 
 /// Names the trigram index finds for `text` (read raw, as FTS5 answers).
@@ -520,6 +577,8 @@ fn a_store_from_before_the_index_is_indexed_when_opened() {
         dir.path(),
         "DROP TRIGGER tokens_after_insert; DROP TRIGGER tokens_after_update_text;
          DROP TRIGGER tokens_after_update_status; DROP TRIGGER tokens_after_delete;
+         DROP TRIGGER tokens_scopes_after_insert; DROP TRIGGER tokens_scopes_after_update;
+         DROP TRIGGER tokens_scopes_after_delete; DROP TABLE token_scopes;
          DROP TABLE token_search; DROP TABLE token_search_key; DROP TABLE token_counts;
          DROP INDEX tokens_status_expires; DROP INDEX tokens_live_created;
          DROP INDEX tokens_live_created_desc; DROP INDEX tokens_live_last_used;

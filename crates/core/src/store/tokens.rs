@@ -440,6 +440,15 @@ fn status_count(conn: &Connection, status: Status) -> Result<u64> {
         .unwrap_or(0))
 }
 
+/// The distinct scopes of live tokens, sorted (kept by migration 005's triggers).
+pub(crate) fn live_scopes(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT scope FROM token_scopes ORDER BY scope")?;
+    let scopes = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(scopes)
+}
+
 /// Active tokens whose expiry has passed.
 fn expired_count(conn: &Connection, now: DateTime<Utc>) -> Result<u64> {
     Ok(conn

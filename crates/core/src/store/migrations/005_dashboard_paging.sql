@@ -60,6 +60,58 @@ CREATE TRIGGER tokens_after_delete AFTER DELETE ON tokens BEGIN
     UPDATE token_counts SET n = n - 1 WHERE status = old.status;
 END;
 
+-- The distinct scopes of live tokens, for the dashboard's scope filter, with how many live
+-- tokens hold each (a row goes when its count reaches 0). Scopes that are not a JSON array of
+-- strings (a bad row an older version wrote) count as none, as the list reads them.
+CREATE TABLE token_scopes (
+    scope  TEXT PRIMARY KEY,
+    n      INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO token_scopes (scope, n)
+    SELECT j.value, count(DISTINCT t.id)
+    FROM tokens t, json_each(CASE WHEN json_valid(t.scopes) AND json_type(t.scopes) = 'array'
+                             THEN t.scopes ELSE '[]' END) j
+    WHERE t.status != 'deleted' AND j.type = 'text'
+    GROUP BY j.value;
+
+CREATE TRIGGER tokens_scopes_after_insert AFTER INSERT ON tokens
+WHEN new.status != 'deleted' BEGIN
+    INSERT INTO token_scopes (scope, n)
+        SELECT DISTINCT value, 1
+        FROM json_each(CASE WHEN json_valid(new.scopes) AND json_type(new.scopes) = 'array'
+                       THEN new.scopes ELSE '[]' END)
+        WHERE type = 'text'
+        ON CONFLICT (scope) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER tokens_scopes_after_update AFTER UPDATE OF scopes, status ON tokens
+WHEN old.scopes IS NOT new.scopes OR old.status IS NOT new.status BEGIN
+    UPDATE token_scopes SET n = n - 1
+        WHERE old.status != 'deleted' AND scope IN (
+            SELECT value
+            FROM json_each(CASE WHEN json_valid(old.scopes) AND json_type(old.scopes) = 'array'
+                           THEN old.scopes ELSE '[]' END)
+            WHERE type = 'text');
+    INSERT INTO token_scopes (scope, n)
+        SELECT DISTINCT value, 1
+        FROM json_each(CASE WHEN json_valid(new.scopes) AND json_type(new.scopes) = 'array'
+                       THEN new.scopes ELSE '[]' END)
+        WHERE type = 'text' AND new.status != 'deleted'
+        ON CONFLICT (scope) DO UPDATE SET n = n + 1;
+    DELETE FROM token_scopes WHERE n <= 0;
+END;
+
+CREATE TRIGGER tokens_scopes_after_delete AFTER DELETE ON tokens
+WHEN old.status != 'deleted' BEGIN
+    UPDATE token_scopes SET n = n - 1
+        WHERE scope IN (
+            SELECT value
+            FROM json_each(CASE WHEN json_valid(old.scopes) AND json_type(old.scopes) = 'array'
+                           THEN old.scopes ELSE '[]' END)
+            WHERE type = 'text');
+    DELETE FROM token_scopes WHERE n <= 0;
+END;
+
 -- The summary strip, the timeline and the state filters count ranges of this index. The
 -- expression is tokens.rs's EXPIRES, written the same way so SQLite matches it.
 CREATE INDEX tokens_status_expires ON tokens(status,
