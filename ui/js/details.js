@@ -1,30 +1,24 @@
 // The details page of one token: General (description, value, usage), Scopes, Details
-// (timestamps) and Activity tabs, with the same actions as the table row.
+// (timestamps) and Activity tabs, with the same actions as the table row. It draws the store's
+// open token, which the store reads again after a change or a reveal.
 
-import * as api from "./api.js";
 import { $, h } from "./dom.js";
-import { onTokensChanged } from "./catalog.js";
+import * as store from "./store.js";
 import * as fmt from "./format.js";
 import { act, maskedHint, statusSwitch } from "./dashboard.js";
-import { onRevealChange, revealedValue } from "./secrets.js";
 import { showError } from "./toast.js";
 
-let shown = null; // {token, service, events}
-
-export async function openDetails(id) {
-  try {
-    shown = await api.showToken(id);
-    draw();
-  } catch (err) {
-    showError(err);
+/** @param {import("./store.js").Change} change */
+function onChange(change) {
+  if (change.topic !== "open") return;
+  if (change.error) {
+    showError(change.error);
     location.hash = "#/";
-  }
+  } else if (store.openToken()) draw();
 }
 
-const currentId = () => (location.hash.startsWith("#/token/") ? decodeURIComponent(location.hash.slice(8)) : null);
-
 function draw() {
-  const { token: t, service, events } = shown;
+  const { token: t, service, events } = store.openToken();
   const live = t.state !== "deleted";
   const kept = t.storage === "keychain";
   $("details-name").textContent = t.name;
@@ -38,7 +32,7 @@ function draw() {
     ? [statusSwitch(t), kept ? button("copy", "Copy") : null, button("rotate", "Reset"), button("edit", "Edit"), button("delete", "Delete", "btn btn--danger")].filter(Boolean)
     : [h("span", { class: "badge badge--muted" }, `Deleted ${fmt.dateTime(t.deleted_at)}`)]));
 
-  const revealed = revealedValue(t.id);
+  const revealed = store.revealedValue(t.id);
   $("panel-general").replaceChildren(
     h("h2", { class: "visually-hidden" }, "General"),
     h("dl", { class: "facts" },
@@ -107,11 +101,10 @@ export function initDetails() {
   $("details-tabs").addEventListener("keydown", onTabKey);
   $("view-details").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
+    const shown = store.openToken();
     if (button && shown) act(button.dataset.action, shown.token);
   });
-  // Read again after a reveal: it adds to Activity and to "last used".
-  onRevealChange((id) => shown && id === shown.token.id && openDetails(id));
-  onTokensChanged(() => currentId() && openDetails(currentId()));
+  store.subscribe(onChange);
 }
 
 export const resetTabs = () => selectTab($("tab-general"));
