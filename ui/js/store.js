@@ -18,7 +18,10 @@ import { showError } from "./toast.js";
  * @typedef {{ name: string, auth_header: string, max_active?: number | null, [field: string]: any }} Service
  * @typedef {{ display_name: string, clipboard_clear_seconds: number, expiry_warning_days: number }} Settings
  * @typedef {{ token: Token, service: Service | null, events: any[] }} OpenToken
- * @typedef {{ rows: Token[], total: number, offset: number, summary: Summary, timeline: number[], warning_days: number }} Page
+ * @typedef {{
+ *   rows: Token[], total: number, offset: number, summary: Summary, timeline: number[],
+ *   warning_days: number, scopes?: string[],
+ * }} Page
  *
  * @typedef {"dashboard" | "rows" | "revealed" | "open" | "settings"} Topic
  * What changed: "dashboard" a new answer to the query (counts, services, first rows; `fresh`
@@ -151,7 +154,9 @@ function takeCounts(page) {
   state.summary = page.summary;
   state.timeline = page.timeline;
   state.warningDays = page.warning_days;
-  page.rows.forEach((t) => t.scopes.forEach((s) => state.scopes.add(s)));
+  // Every scope in the store when the core counts them; otherwise those of the rows seen so far.
+  if (page.scopes) state.scopes = new Set(page.scopes);
+  else page.rows.forEach((t) => t.scopes.forEach((s) => state.scopes.add(s)));
 }
 
 /**
