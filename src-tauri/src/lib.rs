@@ -21,6 +21,7 @@ pub fn run() {
         .manage(clipboard::LastCopy::default())
         .invoke_handler(tauri::generate_handler![
             commands::tokens::dashboard,
+            commands::tokens::dashboard_page,
             commands::tokens::generate_token,
             commands::tokens::add_token,
             commands::tokens::show_token,

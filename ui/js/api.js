@@ -23,6 +23,11 @@ async function call(command, args = {}) {
 
 /** Tokens matching `query` (a core ListQuery), the summary strip and the expiry timeline. */
 export const dashboard = (query) => call("dashboard", { query });
+/**
+ * One window of the tokens matching `query`: {rows, total, offset, summary, timeline,
+ * warning_days}. `limit` is at most 500; past the end, rows is empty and total still counts.
+ */
+export const dashboardPage = (query, offset, limit) => call("dashboard_page", { query, offset, limit });
 /** Generates a token; resolves to {token, secret, vault_id} for the show-once dialog. */
 export const generateToken = (input) => call("generate_token", { input });
 /** Stores a key the user already has. */

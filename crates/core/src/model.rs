@@ -393,3 +393,21 @@ pub struct Identity {
     /// The signing key in minisign's encoding (`RWQ...`), for `minisign -V -P`.
     pub minisign_public_key: Option<String>,
 }
+
+/// One window of the dashboard: the rows at `offset` of the tokens matching a [`ListQuery`],
+/// how many match in all, and the summary strip and timeline over the whole store. Its cost
+/// depends on the window's size, not on the store's (see [`crate::Vault::dashboard_page`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DashboardPage {
+    /// At most the `limit` asked for, in the query's order; empty past the end.
+    pub rows: Vec<Token>,
+    /// How many tokens match the query.
+    pub total: u64,
+    /// The position of `rows[0]` among the matching tokens, as asked.
+    pub offset: u64,
+    pub summary: Summary,
+    /// Active tokens expiring in each of the next weeks, week 0 starting now.
+    pub timeline: Vec<u64>,
+    /// The expiry warning setting the summary's "expiring soon" counts with.
+    pub warning_days: u32,
+}

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tokenkeeper_core::{
-    GenerateRequest, Grace, ImportRequest, ListQuery, RotateRequest, Summary, Token, TokenDetails,
-    TokenEdit,
+    DashboardPage, GenerateRequest, Grace, ImportRequest, ListQuery, RotateRequest, Summary, Token,
+    TokenDetails, TokenEdit,
 };
 
 use super::{SecretInput, ShownSecret};
@@ -36,6 +36,17 @@ pub fn dashboard(state: State<'_, AppState>, query: ListQuery) -> AppResult<Dash
             warning_days,
         })
     })
+}
+
+/// One window of the dashboard's rows (at most 500) with the total and the counts around it.
+#[tauri::command(async)]
+pub fn dashboard_page(
+    state: State<'_, AppState>,
+    query: ListQuery,
+    offset: u64,
+    limit: u32,
+) -> AppResult<DashboardPage> {
+    state.with_vault(|v| Ok(v.dashboard_page(&query, offset, limit)?))
 }
 
 /// The fields of the Generate drawer and of the Add existing key form.
