@@ -136,10 +136,8 @@ export function tokenById(id) {
  * @param {Query} q @param {number} offset @param {number} limit
  * @returns {Promise<Page>}
  */
-async function fetchPage(q, offset, limit) {
-  // Until the core answers windows, the whole list is read and cut here.
-  const data = await api.dashboard(q);
-  return { ...data, rows: data.tokens.slice(offset, offset + limit), total: data.tokens.length, offset };
+function fetchPage(q, offset, limit) {
+  return api.dashboardPage(q, offset, limit);
 }
 
 /** @param {{start: number, end: number}} range */
@@ -172,16 +170,15 @@ export async function refresh() {
   const range = fresh ? { start: 0, end: Math.max(CHUNK, wanted.end - wanted.start) } : wanted;
   const chunks = chunksOf(range);
   try {
-    const [pages, services] = await Promise.all([
-      Promise.all(chunks.map((c) => fetchPage(q, c * CHUNK, CHUNK))),
-      api.services(),
-    ]);
+    // One request for the chunks in view, cut into chunks here.
+    const [page, services] = await Promise.all([fetchPage(q, chunks[0] * CHUNK, chunks.length * CHUNK), api.services()]);
     if (gen !== latest) return; // the user asked for something else meanwhile
-    view = { gen, query: q, key, total: pages[0].total, chunks: new Map(chunks.map((c, i) => [c, pages[i].rows])) };
+    const rows = chunks.map((c, i) => /** @type {[number, Token[]]} */ ([c, page.rows.slice(i * CHUNK, (i + 1) * CHUNK)]));
+    view = { gen, query: q, key, total: page.total, chunks: new Map(rows.filter(([, r]) => r.length)) };
     fetching = new Set();
     if (fresh) wanted = range;
     state.services = services;
-    pages.forEach(takeCounts);
+    takeCounts(page);
     notify({ topic: "dashboard", fresh });
   } catch (err) {
     if (gen === latest) showError(err);
