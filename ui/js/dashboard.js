@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard: summary strip, expiry timeline, search and filters, and the token table, all
 // drawn from the store. The table renders only the rows in view and asks the store for them, so
 // its cost is the same for 10 tokens or 100,000; rows not fetched yet show as placeholders.
@@ -11,6 +12,7 @@ import { icon } from "./icons.js";
 
 /** @typedef {import("./store.js").Token} Token */
 /** @typedef {import("./store.js").Change} Change */
+/** @typedef {import("./store.js").Query} Query */
 
 const ROW_HEIGHT = 56; // px; must match .tokens tbody tr in styles.css
 const OVERSCAN = 8;
@@ -37,15 +39,19 @@ function onChange(change) {
 
 function drawSummary() {
   const summary = store.summary();
-  const set = (id, n) => ($(id).querySelector("[data-count]").textContent = fmt.count(n));
+  const set = (/** @type {string} */ id, /** @type {number} */ n) => ($(id).querySelector("[data-count]").textContent = fmt.count(n));
   set("stat-active", summary.active);
   set("stat-disabled", summary.disabled);
   set("stat-expiring", summary.expiring_soon);
   set("stat-expired", summary.expired);
   $("stat-expiring").querySelector("[data-label]").textContent = `Expiring in ${store.warningDays()} days`;
-  document.querySelectorAll(".stat").forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter))));
+  statButtons().forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter ?? ""))));
 }
 
+/** The summary strip's buttons, each naming its filter (active, disabled, expiring, expired). */
+const statButtons = () => /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".stat"));
+
+/** @param {string} filter */
 function statActive(filter) {
   const query = store.query();
   if (filter === "expiring") return query.expiring_within_days !== null;
@@ -77,6 +83,7 @@ function drawTimeline() {
 
 function drawFilters() {
   const query = store.query();
+  /** @param {HTMLSelectElement} select @param {string[]} values @param {string} anyLabel @param {string | null} current */
   const fill = (select, values, anyLabel, current) => {
     select.replaceChildren(h("option", { value: "" }, anyLabel), ...values.map((v) => h("option", { value: v }, v)));
     select.value = current ?? "";
@@ -84,7 +91,7 @@ function drawFilters() {
   fill($("filter-service"), store.services().map((s) => s.name), "Any service", query.service);
   fill($("filter-scope"), store.knownScopes(), "Any scope", query.scope);
   $("filter-status").value = query.state ?? "";
-  document.querySelectorAll(".tokens th[data-sort]").forEach((th) => {
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".tokens th[data-sort]")).forEach((th) => {
     const active = th.dataset.sort === query.sort;
     if (active) th.setAttribute("aria-sort", query.descending ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
@@ -107,6 +114,7 @@ function drawCount() {
   $("empty-actions").hidden = Boolean(filtered);
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let searchTimer;
 function onSearch() {
   clearTimeout(searchTimer);
@@ -115,14 +123,16 @@ function onSearch() {
   }, 120);
 }
 
+/** @param {string} filter a stat button's: a token state, or "expiring" */
 function onStat(filter) {
   const on = !statActive(filter);
   store.setQuery({
-    state: on && filter !== "expiring" ? filter : null,
+    state: on && filter !== "expiring" ? /** @type {Query["state"]} */ (filter) : null,
     expiring_within_days: on && filter === "expiring" ? store.warningDays() : null,
   });
 }
 
+/** @param {Query["sort"]} key */
 function onSort(key) {
   const query = store.query();
   if (query.sort === key) store.setQuery({ descending: !query.descending });
@@ -145,11 +155,15 @@ function drawRows(force = false) {
   store.need(start, end);
   if (!force && start === drawn.start && end === drawn.end) return;
   drawn = { start, end };
-  const spacer = (n) => (n > 0 ? [h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: 8 }))] : []);
+  /** Stands in for `n` rows out of view: one row as tall as they would be. @param {number} n */
+  const spacer = (n) => {
+    if (n <= 0) return [];
+    const td = h("td", { colspan: 8 });
+    td.style.height = `${n * ROW_HEIGHT}px`;
+    return [h("tr", { class: "spacer", "aria-hidden": "true" }, td)];
+  };
   const before = spacer(start);
   const after = spacer(total - end);
-  before.forEach((tr) => (tr.firstChild.style.height = `${start * ROW_HEIGHT}px`));
-  after.forEach((tr) => (tr.firstChild.style.height = `${(total - end) * ROW_HEIGHT}px`));
   const body = [];
   let waiting = false;
   for (let i = start; i < end; i++) {
@@ -158,8 +172,8 @@ function drawRows(force = false) {
     body.push(t ? row(t, i) : placeholder(i));
   }
   // Keep keyboard focus on the same control of the same token across a redraw.
-  const focused = document.activeElement?.closest?.("#rows button[data-action]");
-  const keep = focused && { id: focused.closest("tr").dataset.id, action: focused.dataset.action };
+  const focused = /** @type {HTMLElement | null} */ (document.activeElement?.closest("#rows button[data-action]") ?? null);
+  const keep = focused && { id: focused.closest("tr")?.dataset.id ?? "", action: focused.dataset.action };
   $("rows").replaceChildren(...before, ...body, ...after);
   if (keep) $("rows").querySelector(`tr[data-id="${CSS.escape(keep.id)}"] [data-action="${keep.action}"]`)?.focus();
   $("tokens-table").setAttribute("aria-rowcount", String(total + 1));
@@ -167,15 +181,17 @@ function drawRows(force = false) {
 }
 
 /** A row whose token is still on its way: the same height, a grey bar where the name goes. */
-const placeholder = (index) =>
+const placeholder = (/** @type {number} */ index) =>
   h("tr", { class: "placeholder", "aria-rowindex": index + 2 },
     h("td", { colspan: 8 }, h("span", { class: "placeholder__bar" }), h("span", { class: "visually-hidden" }, "Loading")));
 
+/** @param {Token} t @param {number} index its position among the tokens matching the query */
 function row(t, index) {
   const live = t.state !== "deleted";
   const revealed = store.revealedValue(t.id);
   const kept = t.storage === "keychain";
-  const expiresSoon = t.state === "active" && t.expires_at && new Date(t.expires_at) - Date.now() < store.warningDays() * 86400000;
+  const expiresSoon = t.state === "active" && t.expires_at && new Date(t.expires_at).getTime() - Date.now() < store.warningDays() * 86400000;
+  /** @param {string} action @param {string} label @param {string} glyph @param {Record<string, string>} [extra] */
   const iconBtn = (action, label, glyph, extra = {}) =>
     h("button", { type: "button", class: `icon-btn icon-btn--${action}`, "data-action": action, "aria-label": `${label} ${t.name}`, title: label, ...extra }, icon(glyph));
 
@@ -210,7 +226,7 @@ function row(t, index) {
   );
 }
 
-/** The Active/Disabled toggle. An expired token can be disabled, and shows that it expired. */
+/** The Active/Disabled toggle. An expired token can be disabled, and shows that it expired. @param {Token} t */
 export function statusSwitch(t) {
   const on = t.status === "active";
   return h("span", { class: "status" },
@@ -219,12 +235,17 @@ export function statusSwitch(t) {
     h("span", { class: `state state--${t.state}` }, fmt.stateLabel(t.state)));
 }
 
+/** The hint with dots where the hidden middle of the secret is. @param {string} hint */
 export const maskedHint = (hint) => {
   const cut = hint.indexOf("…");
   return cut < 0 ? hint : `${hint.slice(0, cut)}••••••••${hint.slice(cut + 1)}`;
 };
 
-/** Runs a row or details action on a token. Shared with the details page. */
+/**
+ * Runs a row or details action on a token. Shared with the details page.
+ * @param {string | undefined} action a button's data-action
+ * @param {Token} t
+ */
 export function act(action, t) {
   switch (action) {
     case "toggle": return setEnabled(t, t.status !== "active");
@@ -236,14 +257,15 @@ export function act(action, t) {
   }
 }
 
+/** @param {MouseEvent} event */
 function onRowClick(event) {
-  const button = event.target.closest("button[data-action]");
+  const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
   if (!button) return;
-  const t = store.tokenById(button.closest("tr").dataset.id);
+  const t = store.tokenById(button.closest("tr")?.dataset.id ?? "");
   if (t) act(button.dataset.action, t);
 }
 
-/** Home and End in the table go to the first and the last token, however many there are. */
+/** Home and End in the table go to the first and the last token, however many there are. @param {KeyboardEvent} event */
 function onTableKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey || (event.key !== "Home" && event.key !== "End")) return;
   event.preventDefault();
@@ -253,11 +275,12 @@ function onTableKey(event) {
 
 export function initDashboard() {
   $("search").addEventListener("input", onSearch);
-  $("filter-status").addEventListener("change", (e) => store.setQuery({ state: e.target.value || null, expiring_within_days: null }));
-  $("filter-service").addEventListener("change", (e) => store.setQuery({ service: e.target.value || null }));
-  $("filter-scope").addEventListener("change", (e) => store.setQuery({ scope: e.target.value || null }));
-  document.querySelectorAll(".stat").forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter)));
-  document.querySelectorAll(".tokens th[data-sort] button").forEach((b) => b.addEventListener("click", () => onSort(b.closest("th").dataset.sort)));
+  $("filter-status").addEventListener("change", () => store.setQuery({ state: $("filter-status").value || null, expiring_within_days: null }));
+  $("filter-service").addEventListener("change", () => store.setQuery({ service: $("filter-service").value || null }));
+  $("filter-scope").addEventListener("change", () => store.setQuery({ scope: $("filter-scope").value || null }));
+  statButtons().forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter ?? "")));
+  document.querySelectorAll(".tokens th[data-sort] button").forEach((b) =>
+    b.addEventListener("click", () => onSort(/** @type {Query["sort"]} */ (b.closest("th")?.dataset.sort))));
   $("refresh").addEventListener("click", () => store.refresh());
   $("rows").addEventListener("click", onRowClick);
   $("table-scroll").addEventListener("scroll", () => drawRows(), { passive: true });

@@ -1,3 +1,4 @@
+// @ts-check
 // Entry module of the Tokenkeeper window: routes between dashboard, details and settings,
 // wires keyboard shortcuts, and has the store read tokens again when the window regains focus.
 
@@ -39,8 +40,10 @@ function route() {
   $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
 
+/** Whether keys typed on `el` are text (so they are not shortcuts). @param {any} el */
 const typing = (el) => el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
+/** @param {KeyboardEvent} event */
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape" && isDrawerOpen()) {

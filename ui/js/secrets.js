@@ -1,9 +1,11 @@
+// @ts-check
 // Copies. A copy is written and later cleared by the Rust side, so the copied secret never enters
 // the page. (Revealed values, which do, live in the store and hide themselves after 30 seconds.)
 
 import * as api from "./api.js";
 import { toast, showError } from "./toast.js";
 
+/** @param {{id: string, name: string}} token a kept token */
 export async function copyKept(token) {
   try {
     const seconds = await api.copyToken(token.id);
@@ -13,6 +15,7 @@ export async function copyKept(token) {
   }
 }
 
+/** Copies a value the page shows; `what` names it in the toast. @param {string} value @param {string} what */
 export async function copyValue(value, what) {
   try {
     const seconds = await api.copyText(value);

@@ -8,20 +8,17 @@ import * as api from "./api.js";
 import { showError } from "./toast.js";
 
 /**
- * @typedef {{
- *   state: string | null, service: string | null, scope: string | null, text: string | null,
- *   expiring_within_days: number | null, sort: string, descending: boolean,
- * }} Query
- * A core ListQuery: what the table lists, in which order.
- * @typedef {{ id: string, name: string, scopes: string[], [field: string]: any }} Token
- * @typedef {{ active: number, disabled: number, expiring_soon: number, expired: number }} Summary
- * @typedef {{ name: string, auth_header: string, max_active?: number | null, [field: string]: any }} Service
- * @typedef {{ display_name: string, clipboard_clear_seconds: number, expiry_warning_days: number }} Settings
- * @typedef {{ token: Token, service: Service | null, events: any[] }} OpenToken
+ * The types that cross IPC are generated from the Rust ones (./types/, ts-rs).
+ * @typedef {import("./types/ListQuery").ListQuery} Query what the table lists, in which order
+ * @typedef {import("./types/Token").Token} Token
+ * @typedef {import("./types/Summary").Summary} Summary
+ * @typedef {import("./types/Service").Service} Service
+ * @typedef {import("./types/Settings").Settings} Settings
+ * @typedef {import("./types/TokenDetails").TokenDetails} OpenToken
  * @typedef {{
  *   rows: Token[], total: number, offset: number, summary: Summary, timeline: number[],
  *   warning_days: number, scopes?: string[],
- * }} Page
+ * }} Page one window of rows and the counts (the core's DashboardPage)
  *
  * @typedef {"dashboard" | "rows" | "revealed" | "open" | "settings"} Topic
  * What changed: "dashboard" a new answer to the query (counts, services, first rows; `fresh`
