@@ -6,7 +6,6 @@
 
 /// The app's own commands: each must also be granted in `capabilities/default.json`.
 const APP_COMMANDS: &[&str] = &[
-    "dashboard",
     "dashboard_page",
     "generate_token",
     "add_token",

@@ -20,7 +20,6 @@ pub fn run() {
         .manage(state::AppState::default())
         .manage(clipboard::LastCopy::default())
         .invoke_handler(tauri::generate_handler![
-            commands::tokens::dashboard,
             commands::tokens::dashboard_page,
             commands::tokens::generate_token,
             commands::tokens::add_token,

@@ -21,8 +21,6 @@ async function call(command, args = {}) {
   }
 }
 
-/** Tokens matching `query` (a core ListQuery), the summary strip and the expiry timeline. */
-export const dashboard = (query) => call("dashboard", { query });
 /**
  * One window of the tokens matching `query`: {rows, total, offset, summary, timeline,
  * warning_days}. `limit` is at most 500; past the end, rows is empty and total still counts.
