@@ -26,7 +26,9 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version '^2' --locked >&2
 fi
 echo "bench: building the app (release)" >&2
-cargo build --release -q -p tokenkeeper >&2
+# The same packages as scripts/bench's build, so cargo unifies features alike and reuses its
+# dependencies instead of building them again for the app alone.
+cargo build --release -q -p tokenkeeper -p tokenkeeper-bench -p tokenkeeper-cli >&2
 app="$(cd "$(cargo_target_dir)" && pwd)/release/tokenkeeper"
 
 tmp="$(mktemp -d "$BENCH_TMP/app.XXXXXX")"

@@ -89,7 +89,7 @@ pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
     push(
         "in-process search",
         &format!("core list with text \"{SEARCH}\" over {tokens}"),
-        "same SELECT, raw rusqlite",
+        "LIKE scan, raw rusqlite",
         "ms",
         GoalKind::OursMaxMs,
         10.0,
