@@ -1,7 +1,7 @@
 //! The dashboard as a whole: search and filters, the summary strip, keyboard shortcuts, changes
 //! made outside the window (as `tok` makes them), and 10,000 tokens.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use tokenkeeper_core::{GenerateRequest, ListQuery, NewToken};
@@ -173,8 +173,153 @@ async fn ten_thousand_tokens_render_only_what_is_visible() {
         "{rendered} rows in the DOM after scrolling"
     );
 
+    // Home goes back to the first rows; End jumps to the last ones, in order, at once.
+    app.client
+        .execute(
+            "document.getElementById('table-scroll').focus(); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.press("\u{E011}").await;
+    let top = rows_until(&app, "Home", |n| {
+        n.first().map(String::as_str) == Some("token 00000")
+    })
+    .await;
+    assert_eq!(
+        top,
+        names(0..top.len()),
+        "Home shows the first rows in order"
+    );
+    let pressed = Instant::now();
+    app.press("\u{E010}").await;
+    let tail = rows_until(&app, "End", |n| {
+        n.last().map(String::as_str) == Some("token 09999")
+    })
+    .await;
+    eprintln!(
+        "End showed the last rows of 10,000 after {:?}",
+        pressed.elapsed()
+    );
+    assert!(tail.len() >= 5, "End shows only {tail:?}");
+    assert_eq!(
+        tail,
+        names(10_000 - tail.len()..10_000),
+        "End shows the last rows in order"
+    );
+
     // A search over all of them answers.
     app.type_into("#search", "token 04242").await;
     app.wait_rows(&["token 04242"]).await;
     app.finish().await;
+}
+
+/// 10,000 tokens described "deploy key"; the ten numbered …424 are "deploy keys" and two of
+/// them (01424, 05424) are disabled, so one more key narrows a search that matched every row.
+fn ten_thousand_deploy_keys() -> Seed {
+    let mut seed = Seed::new();
+    let started = Instant::now();
+    for i in 0..10_000 {
+        let special = i % 1000 == 424;
+        let issued = seed
+            .vault
+            .generate(GenerateRequest {
+                token: NewToken {
+                    name: format!("token {i:05}"),
+                    description: if special { "deploy keys" } else { "deploy key" }.into(),
+                    scopes: vec!["read".into()],
+                    ..Default::default()
+                },
+                keep: false,
+            })
+            .unwrap();
+        if i == 1424 || i == 5424 {
+            seed.vault.set_enabled(&issued.token.id, false).unwrap();
+        }
+    }
+    eprintln!("seeded 10,000 tokens in {:?}", started.elapsed());
+    seed
+}
+
+/// The names `token {i:05}` for each i, as the table lists them.
+fn names(range: impl Iterator<Item = usize>) -> Vec<String> {
+    range.map(|i| format!("token {i:05}")).collect()
+}
+
+/// The table shows exactly `expected` and the count says `count`, and a second later (when any
+/// answer to an older query would have landed) it still does.
+async fn ends_on(app: &App, expected: &[String], count: &str) {
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    app.wait_rows(&expected).await;
+    app.wait_text("#result-count", |t| t == count).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        app.row_names().await,
+        expected,
+        "the table changed after it matched"
+    );
+    assert_eq!(
+        app.text("#result-count").await,
+        count,
+        "the count changed after it matched"
+    );
+}
+
+/// A search typed, or a filter changed, while the table is still loading is the one the table
+/// ends on: the latest request wins, not the one that was already in flight.
+#[tokio::test]
+async fn typing_fast_over_ten_thousand_ends_on_what_the_box_says() {
+    let app = App::with("typing-fast", ten_thousand_deploy_keys()).await;
+    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+    app.wait_text("#result-count", |t| digits(t) == "10000")
+        .await;
+    let keys = names((0..10).map(|k| k * 1000 + 424));
+
+    // Key by key at a typing speed (each key starts a search over every row), no waiting for
+    // the table; the last key narrows 10,000 matches to ten.
+    app.click("#search").await;
+    for key in "deploy keys".chars() {
+        app.press(&key.to_string()).await;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(app.value("#search").await, "deploy keys");
+    ends_on(&app, &keys, "10 tokens match").await;
+
+    // Emptied again, then typed in one burst while the window reads every token again (as it
+    // does when it regains focus).
+    app.type_into("#search", "").await;
+    app.wait_text("#result-count", |t| {
+        digits(t) == "10000" && t.ends_with("tokens")
+    })
+    .await;
+    app.click("#refresh").await;
+    app.type_into("#search", "deploy keys").await;
+    ends_on(&app, &keys, "10 tokens match").await;
+
+    // A filter changed during a load.
+    app.type_into("#search", "").await;
+    app.wait_text("#result-count", |t| {
+        digits(t) == "10000" && t.ends_with("tokens")
+    })
+    .await;
+    app.click("#refresh").await;
+    app.select("#filter-status", "disabled").await;
+    ends_on(&app, &names([1424, 5424].into_iter()), "2 tokens match").await;
+    app.finish().await;
+}
+
+/// Waits until the table's row names satisfy `ok` (after pressing `key`), and returns them.
+async fn rows_until(app: &App, key: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let names = app.row_names().await;
+        if ok(&names) {
+            return names;
+        }
+        if Instant::now() > deadline {
+            app.screenshot("FAILED").await;
+            panic!("after {key} the table shows {names:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

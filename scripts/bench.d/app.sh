@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The desktop app's rows of scripts/bench: "app start" (a new app process to the dashboard
 # painted with the seeded store's tokens, next to the same app on an empty store) and
-# "app memory" (resident memory of the app and its WebKit processes, same two stores).
+# "app memory" (PSS and RSS of the app and its WebKit processes, same two stores).
 # scripts/bench runs it inside its private D-Bus session and gnome-keyring, with TOKENKEEPER_HOME,
-# RUNS, TOKENS and BENCH_TMP set; it prints two JSON rows on stdout and everything else on
+# RUNS, TOKENS and BENCH_TMP set; it prints three JSON rows on stdout and everything else on
 # stderr. It installs Xvfb, WebKitWebDriver and tauri-driver if missing, builds the release app,
-# and drives the window on a private Xvfb display (the timing is in app_start.py).
+# and starts a private Xvfb display; `tk-bench app-start` (crates/bench/src/app_start.rs) drives
+# the window and times it.
 set -euo pipefail
 
 : "${TOKENKEEPER_HOME:?run through scripts/bench, which seeds the store}"
@@ -25,7 +26,9 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version '^2' --locked >&2
 fi
 echo "bench: building the app (release)" >&2
-cargo build --release -q -p tokenkeeper >&2
+# The same packages as scripts/bench's build, so cargo unifies features alike and reuses its
+# dependencies instead of building them again for the app alone.
+cargo build --release -q -p tokenkeeper -p tokenkeeper-bench -p tokenkeeper-cli >&2
 app="$(cd "$(cargo_target_dir)" && pwd)/release/tokenkeeper"
 
 tmp="$(mktemp -d "$BENCH_TMP/app.XXXXXX")"
@@ -37,5 +40,5 @@ for _ in $(seq 50); do [[ -s "$tmp/display" ]] && break; sleep 0.1; done
 [[ -s "$tmp/display" ]] || { echo "bench: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 export DISPLAY=":$(cat "$tmp/display")"
 
-python3 scripts/bench.d/app_start.py --app "$app" --home "$TOKENKEEPER_HOME" \
+"$TK_BENCH" app-start --app "$app" --home "$TOKENKEEPER_HOME" \
   --empty-home "$tmp/empty" --runs "$runs" --tokens "$tokens" --log "$tmp/driver.log"

@@ -19,7 +19,7 @@
 macro_rules! app_commands {
     ($callback:ident) => {
         $callback! {
-            tokens::dashboard,
+            tokens::dashboard_page,
             tokens::generate_token,
             tokens::add_token,
             tokens::show_token,

@@ -14,15 +14,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use tokenkeeper_core::{
-    ExportSummary, FileProtection, GenerateRequest, Grace, ListQuery, Member, MergePlan,
-    MergeReport, NewToken, Service, Settings, Strength, Token, TokenDetails,
+    DashboardPage, ExportSummary, FileProtection, GenerateRequest, Grace, ListQuery, Member,
+    MergePlan, MergeReport, NewToken, Service, Settings, Strength, Token, TokenDetails,
 };
 use ts_rs::{Config, TS};
 
 use crate::command_list::COMMAND_NAMES;
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
-use crate::commands::tokens::{Dashboard, EditInput, ShownOnce};
+use crate::commands::tokens::{EditInput, ShownOnce};
 use crate::commands::vault_file::{ExportTo, Progress};
 
 /// Set to write `ui/js/types/` instead of checking it.
@@ -39,7 +39,7 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON).
     export_all!(
         About,
-        Dashboard,
+        DashboardPage,
         EditInput,
         ExportSummary,
         ExportTo,

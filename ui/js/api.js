@@ -8,7 +8,7 @@
 // src-tauri/src/ipc_types.rs); tools/typecheck runs tsc over this file against them.
 
 /** @typedef {import("./types/About").About} About */
-/** @typedef {import("./types/Dashboard").Dashboard} Dashboard */
+/** @typedef {import("./types/DashboardPage").DashboardPage} DashboardPage */
 /** @typedef {import("./types/EditInput").EditInput} EditInput */
 /** @typedef {import("./types/ExportSummary").ExportSummary} ExportSummary */
 /** @typedef {import("./types/ExportTo").ExportTo} ExportTo */
@@ -63,11 +63,15 @@ async function call(command, args = {}) {
 }
 
 /**
- * Tokens matching `query`, the summary strip and the expiry timeline.
+* One window of the tokens matching `query`: {rows, total, offset, summary, timeline,
+ * warning_days, scopes}. `limit` is at most 500; past the end, rows is empty and total still
+ * counts.
  * @param {ListQuery} query
- * @returns {Promise<Dashboard>}
+ * @param {number} offset
+ * @param {number} limit
+ * @returns {Promise<DashboardPage>}
  */
-export const dashboard = (query) => call("dashboard", { query });
+export const dashboardPage = (query, offset, limit) => call("dashboard_page", { query, offset, limit });
 /**
  * Generates a token; resolves to {token, secret, vault_id} for the show-once dialog.
  * @param {GenerateRequest} input

@@ -1,74 +1,65 @@
-// The dashboard: summary strip, expiry timeline, search and filters, and the token table.
-// The table renders only the rows in view, so 10,000 tokens scroll as smoothly as 10.
+// @ts-check
+// The dashboard: summary strip, expiry timeline, search and filters, and the token table, all
+// drawn from the store. The table renders only the rows in view and asks the store for them, so
+// its cost is the same for 10 tokens or 100,000; rows not fetched yet show as placeholders.
 
-import * as api from "./api.js";
 import { $, h } from "./dom.js";
-import { services, loadServices, onTokensChanged } from "./catalog.js";
+import * as store from "./store.js";
 import * as fmt from "./format.js";
 import { confirmDelete, confirmRotate, openEdit, setEnabled } from "./dialogs.js";
-import { copyKept, onRevealChange, revealedValue, toggleReveal, hideAll } from "./secrets.js";
+import { copyKept } from "./secrets.js";
 import { icon } from "./icons.js";
-import { showError } from "./toast.js";
+
+/** @typedef {import("./store.js").Token} Token */
+/** @typedef {import("./store.js").Change} Change */
+/** @typedef {import("./store.js").Query} Query */
 
 const ROW_HEIGHT = 56; // px; must match .tokens tbody tr in styles.css
 const OVERSCAN = 8;
 
-const query = { state: null, service: null, scope: null, text: null, expiring_within_days: null, sort: "name", descending: false };
-let rows = [];
-let byId = new Map();
-let knownScopes = new Set();
-let warningDays = 30;
-let loading = null;
-let lastQuery = "";
-
-/** Reads tokens again (after a change here, in `tok`, or when the window regains focus). */
-export async function refresh() {
-  if (loading) return loading;
-  loading = (async () => {
-    try {
-      const [data] = await Promise.all([api.dashboard(query), loadServices()]);
-      // A new query starts at the top; a refresh of the same one keeps the scroll position.
-      const key = JSON.stringify(query);
-      if (key !== lastQuery) $("table-scroll").scrollTop = 0;
-      lastQuery = key;
-      rows = data.tokens;
-      byId = new Map(rows.map((t) => [t.id, t]));
-      warningDays = data.warning_days;
-      rows.forEach((t) => t.scopes.forEach((s) => knownScopes.add(s)));
-      drawSummary(data.summary);
-      drawTimeline(data.timeline);
-      drawFilters();
-      drawCount();
-      drawRows(true);
-    } catch (err) {
-      showError(err);
-    } finally {
-      loading = null;
-    }
-  })();
-  return loading;
+/** @param {Change} change */
+function onChange(change) {
+  if (change.topic === "dashboard") {
+    // A new query starts at the top; a refresh of the same one keeps the scroll position.
+    if (change.fresh) $("table-scroll").scrollTop = 0;
+    drawSummary();
+    drawTimeline();
+    drawFilters();
+    drawCount();
+    drawRows(true);
+  } else if (change.topic === "rows") {
+    drawCount();
+    drawRows(true);
+  } else if (change.topic === "revealed") {
+    drawRows(true);
+  }
 }
-
-export const tokenById = (id) => byId.get(id);
 
 // --- summary and timeline --------------------------------------------------------------------
 
-function drawSummary(summary) {
-  const set = (id, n) => ($(id).querySelector("[data-count]").textContent = fmt.count(n));
+function drawSummary() {
+  const summary = store.summary();
+  const set = (/** @type {string} */ id, /** @type {number} */ n) => ($(id).querySelector("[data-count]").textContent = fmt.count(n));
   set("stat-active", summary.active);
   set("stat-disabled", summary.disabled);
   set("stat-expiring", summary.expiring_soon);
   set("stat-expired", summary.expired);
-  $("stat-expiring").querySelector("[data-label]").textContent = `Expiring in ${warningDays} days`;
-  document.querySelectorAll(".stat").forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter))));
+  $("stat-expiring").querySelector("[data-label]").textContent = `Expiring in ${store.warningDays()} days`;
+  statButtons().forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter ?? ""))));
 }
 
+/** The summary strip's buttons, each naming its filter (active, disabled, expiring, expired). */
+const statButtons = () => /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".stat"));
+
+/** @param {string} filter */
 function statActive(filter) {
+  const query = store.query();
   if (filter === "expiring") return query.expiring_within_days !== null;
   return query.expiring_within_days === null && query.state === filter;
 }
 
-function drawTimeline(weeks) {
+function drawTimeline() {
+  const weeks = store.timeline();
   const svg = $("timeline-chart");
   const max = Math.max(1, ...weeks);
   const total = weeks.reduce((a, b) => a + b, 0);
@@ -91,22 +82,26 @@ function drawTimeline(weeks) {
 // --- filters, search, sort -------------------------------------------------------------------
 
 function drawFilters() {
+  const query = store.query();
+  /** @param {HTMLSelectElement} select @param {string[]} values @param {string} anyLabel @param {string | null} current */
   const fill = (select, values, anyLabel, current) => {
     select.replaceChildren(h("option", { value: "" }, anyLabel), ...values.map((v) => h("option", { value: v }, v)));
     select.value = current ?? "";
   };
-  fill($("filter-service"), services().map((s) => s.name), "Any service", query.service);
-  fill($("filter-scope"), [...knownScopes].sort(), "Any scope", query.scope);
+  fill($("filter-service"), store.services().map((s) => s.name), "Any service", query.service);
+  fill($("filter-scope"), store.knownScopes(), "Any scope", query.scope);
   $("filter-status").value = query.state ?? "";
-  document.querySelectorAll(".tokens th[data-sort]").forEach((th) => {
+  /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".tokens th[data-sort]")).forEach((th) => {
     const active = th.dataset.sort === query.sort;
     if (active) th.setAttribute("aria-sort", query.descending ? "descending" : "ascending");
     else th.removeAttribute("aria-sort");
   });
 }
 
+/** The count and the empty state, for the query the rows on show answer. */
 function drawCount() {
-  const n = rows.length;
+  const n = store.total();
+  const query = store.shownQuery();
   const filtered = query.state || query.service || query.scope || query.text || query.expiring_within_days;
   $("result-count").textContent = `${fmt.count(n)} token${n === 1 ? "" : "s"}${filtered ? " match" : ""}`;
   const empty = n === 0;
@@ -119,33 +114,29 @@ function drawCount() {
   $("empty-actions").hidden = Boolean(filtered);
 }
 
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let searchTimer;
 function onSearch() {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => {
-    query.text = $("search").value.trim() || null;
-    refresh();
+    store.setQuery({ text: $("search").value.trim() || null });
   }, 120);
 }
 
+/** @param {string} filter a stat button's: a token state, or "expiring" */
 function onStat(filter) {
-  const wasOn = statActive(filter);
-  query.expiring_within_days = null;
-  query.state = null;
-  if (!wasOn) {
-    if (filter === "expiring") query.expiring_within_days = warningDays;
-    else query.state = filter;
-  }
-  refresh();
+  const on = !statActive(filter);
+  store.setQuery({
+    state: on && filter !== "expiring" ? /** @type {Query["state"]} */ (filter) : null,
+    expiring_within_days: on && filter === "expiring" ? store.warningDays() : null,
+  });
 }
 
+/** @param {Query["sort"]} key */
 function onSort(key) {
-  if (query.sort === key) query.descending = !query.descending;
-  else {
-    query.sort = key;
-    query.descending = key === "created" || key === "last_used";
-  }
-  refresh();
+  const query = store.query();
+  if (query.sort === key) store.setQuery({ descending: !query.descending });
+  else store.setQuery({ sort: key, descending: key === "created" || key === "last_used" });
 }
 
 // --- the table -----------------------------------------------------------------------------
@@ -153,34 +144,54 @@ function onSort(key) {
 let drawn = { start: -1, end: -1 };
 
 function drawRows(force = false) {
+  const total = store.total();
   const scroller = $("table-scroll");
   const head = $("tokens-table").tHead.offsetHeight;
   const top = Math.max(0, scroller.scrollTop - head);
   const visible = Math.ceil(scroller.clientHeight / ROW_HEIGHT);
-  const first = Math.min(Math.floor(top / ROW_HEIGHT), Math.max(0, rows.length - visible));
+  const first = Math.min(Math.floor(top / ROW_HEIGHT), Math.max(0, total - visible));
   const start = Math.max(0, first - OVERSCAN);
-  const end = Math.min(rows.length, start + visible + OVERSCAN * 2);
+  const end = Math.min(total, start + visible + OVERSCAN * 2);
+  store.need(start, end);
   if (!force && start === drawn.start && end === drawn.end) return;
   drawn = { start, end };
-  const spacer = (n) => (n > 0 ? [h("tr", { class: "spacer", "aria-hidden": "true" }, h("td", { colspan: 8 }))] : []);
+  /** Stands in for `n` rows out of view: one row as tall as they would be. @param {number} n */
+  const spacer = (n) => {
+    if (n <= 0) return [];
+    const td = h("td", { colspan: 8 });
+    td.style.height = `${n * ROW_HEIGHT}px`;
+    return [h("tr", { class: "spacer", "aria-hidden": "true" }, td)];
+  };
   const before = spacer(start);
-  const after = spacer(rows.length - end);
-  before.forEach((tr) => (tr.firstChild.style.height = `${start * ROW_HEIGHT}px`));
-  after.forEach((tr) => (tr.firstChild.style.height = `${(rows.length - end) * ROW_HEIGHT}px`));
-  const body = rows.slice(start, end).map((t, i) => row(t, start + i));
+  const after = spacer(total - end);
+  const body = [];
+  let waiting = false;
+  for (let i = start; i < end; i++) {
+    const t = store.rowAt(i);
+    waiting ||= !t;
+    body.push(t ? row(t, i) : placeholder(i));
+  }
   // Keep keyboard focus on the same control of the same token across a redraw.
-  const focused = document.activeElement?.closest?.("#rows button[data-action]");
-  const keep = focused && { id: focused.closest("tr").dataset.id, action: focused.dataset.action };
+  const focused = /** @type {HTMLElement | null} */ (document.activeElement?.closest("#rows button[data-action]") ?? null);
+  const keep = focused && { id: focused.closest("tr")?.dataset.id ?? "", action: focused.dataset.action };
   $("rows").replaceChildren(...before, ...body, ...after);
   if (keep) $("rows").querySelector(`tr[data-id="${CSS.escape(keep.id)}"] [data-action="${keep.action}"]`)?.focus();
-  $("tokens-table").setAttribute("aria-rowcount", String(rows.length + 1));
+  $("tokens-table").setAttribute("aria-rowcount", String(total + 1));
+  $("tokens-table").setAttribute("aria-busy", String(waiting));
 }
 
+/** A row whose token is still on its way: the same height, a grey bar where the name goes. */
+const placeholder = (/** @type {number} */ index) =>
+  h("tr", { class: "placeholder", "aria-rowindex": index + 2 },
+    h("td", { colspan: 8 }, h("span", { class: "placeholder__bar" }), h("span", { class: "visually-hidden" }, "Loading")));
+
+/** @param {Token} t @param {number} index its position among the tokens matching the query */
 function row(t, index) {
   const live = t.state !== "deleted";
-  const revealed = revealedValue(t.id);
+  const revealed = store.revealedValue(t.id);
   const kept = t.storage === "keychain";
-  const expiresSoon = t.state === "active" && t.expires_at && new Date(t.expires_at) - Date.now() < warningDays * 86400000;
+  const expiresSoon = t.state === "active" && t.expires_at && new Date(t.expires_at).getTime() - Date.now() < store.warningDays() * 86400000;
+  /** @param {string} action @param {string} label @param {string} glyph @param {Record<string, string>} [extra] */
   const iconBtn = (action, label, glyph, extra = {}) =>
     h("button", { type: "button", class: `icon-btn icon-btn--${action}`, "data-action": action, "aria-label": `${label} ${t.name}`, title: label, ...extra }, icon(glyph));
 
@@ -215,7 +226,7 @@ function row(t, index) {
   );
 }
 
-/** The Active/Disabled toggle. An expired token can be disabled, and shows that it expired. */
+/** The Active/Disabled toggle. An expired token can be disabled, and shows that it expired. @param {Token} t */
 export function statusSwitch(t) {
   const on = t.status === "active";
   return h("span", { class: "status" },
@@ -224,16 +235,21 @@ export function statusSwitch(t) {
     h("span", { class: `state state--${t.state}` }, fmt.stateLabel(t.state)));
 }
 
+/** The hint with dots where the hidden middle of the secret is. @param {string} hint */
 export const maskedHint = (hint) => {
   const cut = hint.indexOf("…");
   return cut < 0 ? hint : `${hint.slice(0, cut)}••••••••${hint.slice(cut + 1)}`;
 };
 
-/** Runs a row or details action on a token. Shared with the details page. */
+/**
+ * Runs a row or details action on a token. Shared with the details page.
+ * @param {string | undefined} action a button's data-action
+ * @param {Token} t
+ */
 export function act(action, t) {
   switch (action) {
     case "toggle": return setEnabled(t, t.status !== "active");
-    case "reveal": return toggleReveal(t.id);
+    case "reveal": return store.toggleReveal(t.id);
     case "copy": return copyKept(t);
     case "rotate": return confirmRotate(t);
     case "edit": return openEdit(t);
@@ -241,25 +257,35 @@ export function act(action, t) {
   }
 }
 
+/** @param {MouseEvent} event */
 function onRowClick(event) {
-  const button = event.target.closest("button[data-action]");
+  const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
   if (!button) return;
-  const t = byId.get(button.closest("tr").dataset.id);
+  const t = store.tokenById(button.closest("tr")?.dataset.id ?? "");
   if (t) act(button.dataset.action, t);
+}
+
+/** Home and End in the table go to the first and the last token, however many there are. @param {KeyboardEvent} event */
+function onTableKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey || (event.key !== "Home" && event.key !== "End")) return;
+  event.preventDefault();
+  const scroller = $("table-scroll");
+  scroller.scrollTop = event.key === "Home" ? 0 : scroller.scrollHeight;
 }
 
 export function initDashboard() {
   $("search").addEventListener("input", onSearch);
-  $("filter-status").addEventListener("change", (e) => { query.state = e.target.value || null; query.expiring_within_days = null; refresh(); });
-  $("filter-service").addEventListener("change", (e) => { query.service = e.target.value || null; refresh(); });
-  $("filter-scope").addEventListener("change", (e) => { query.scope = e.target.value || null; refresh(); });
-  document.querySelectorAll(".stat").forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter)));
-  document.querySelectorAll(".tokens th[data-sort] button").forEach((b) => b.addEventListener("click", () => onSort(b.closest("th").dataset.sort)));
-  $("refresh").addEventListener("click", refresh);
+  $("filter-status").addEventListener("change", () => store.setQuery({ state: $("filter-status").value || null, expiring_within_days: null }));
+  $("filter-service").addEventListener("change", () => store.setQuery({ service: $("filter-service").value || null }));
+  $("filter-scope").addEventListener("change", () => store.setQuery({ scope: $("filter-scope").value || null }));
+  statButtons().forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter ?? "")));
+  document.querySelectorAll(".tokens th[data-sort] button").forEach((b) =>
+    b.addEventListener("click", () => onSort(/** @type {Query["sort"]} */ (b.closest("th")?.dataset.sort))));
+  $("refresh").addEventListener("click", () => store.refresh());
   $("rows").addEventListener("click", onRowClick);
   $("table-scroll").addEventListener("scroll", () => drawRows(), { passive: true });
+  $("table-scroll").addEventListener("keydown", onTableKey);
   window.addEventListener("resize", () => drawRows(true));
-  onRevealChange(() => drawRows(true));
-  onTokensChanged(refresh);
-  window.addEventListener("hashchange", hideAll);
+  window.addEventListener("hashchange", store.hideAll);
+  store.subscribe(onChange);
 }

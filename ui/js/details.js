@@ -1,30 +1,28 @@
+// @ts-check
 // The details page of one token: General (description, value, usage), Scopes, Details
-// (timestamps) and Activity tabs, with the same actions as the table row.
+// (timestamps) and Activity tabs, with the same actions as the table row. It draws the store's
+// open token, which the store reads again after a change or a reveal.
 
-import * as api from "./api.js";
 import { $, h } from "./dom.js";
-import { onTokensChanged } from "./catalog.js";
+import * as store from "./store.js";
 import * as fmt from "./format.js";
 import { act, maskedHint, statusSwitch } from "./dashboard.js";
-import { onRevealChange, revealedValue } from "./secrets.js";
 import { showError } from "./toast.js";
 
-let shown = null; // {token, service, events}
+/** @typedef {import("./store.js").Token} Token */
 
-export async function openDetails(id) {
-  try {
-    shown = await api.showToken(id);
-    draw();
-  } catch (err) {
-    showError(err);
+/** @param {import("./store.js").Change} change */
+function onChange(change) {
+  if (change.topic !== "open") return;
+  const shown = store.openToken();
+  if (change.error) {
+    showError(change.error);
     location.hash = "#/";
-  }
+  } else if (shown) draw(shown);
 }
 
-const currentId = () => (location.hash.startsWith("#/token/") ? decodeURIComponent(location.hash.slice(8)) : null);
-
-function draw() {
-  const { token: t, service, events } = shown;
+/** @param {import("./store.js").OpenToken} shown */
+function draw({ token: t, service, events }) {
   const live = t.state !== "deleted";
   const kept = t.storage === "keychain";
   $("details-name").textContent = t.name;
@@ -33,12 +31,13 @@ function draw() {
     ` · ${t.service ?? "No service"} · ${t.origin === "generated" ? "Generated" : "Added"} · id `,
     h("code", {}, t.id),
   );
+  /** @param {string} action @param {string} label */
   const button = (action, label, cls = "btn") => h("button", { type: "button", class: cls, "data-action": action }, label);
   $("details-actions").replaceChildren(...(live
     ? [statusSwitch(t), kept ? button("copy", "Copy") : null, button("rotate", "Reset"), button("edit", "Edit"), button("delete", "Delete", "btn btn--danger")].filter(Boolean)
     : [h("span", { class: "badge badge--muted" }, `Deleted ${fmt.dateTime(t.deleted_at)}`)]));
 
-  const revealed = revealedValue(t.id);
+  const revealed = store.revealedValue(t.id);
   $("panel-general").replaceChildren(
     h("h2", { class: "visually-hidden" }, "General"),
     h("dl", { class: "facts" },
@@ -62,6 +61,7 @@ function draw() {
       : h("p", { class: "muted" }, "This token has no scopes."),
   );
 
+  /** @param {string} label @param {string | null} iso */
   const when = (label, iso) => [h("dt", {}, label), h("dd", {}, iso ? h("time", { datetime: iso }, `${fmt.dateTime(iso)} (${fmt.relative(iso)})`) : h("span", { class: "muted" }, "—"))];
   $("panel-details").replaceChildren(
     h("h2", { class: "visually-hidden" }, "Details"),
@@ -83,40 +83,46 @@ function draw() {
   );
 }
 
+/** The General, Scopes, Details and Activity tabs. */
+const tabList = () => [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#details-tabs [role=tab]"))];
+
+/** @param {HTMLElement} tab @param {boolean} [focus] */
 function selectTab(tab, focus = false) {
-  document.querySelectorAll("#details-tabs [role=tab]").forEach((t) => {
+  tabList().forEach((t) => {
     const on = t === tab;
     t.setAttribute("aria-selected", String(on));
     t.tabIndex = on ? 0 : -1;
-    $(t.getAttribute("aria-controls")).hidden = !on;
+    $(t.getAttribute("aria-controls") ?? "").hidden = !on;
   });
   if (focus) tab.focus();
 }
 
+/** @param {KeyboardEvent} event */
 function onTabKey(event) {
-  const tabs = [...document.querySelectorAll("#details-tabs [role=tab]")];
-  const i = tabs.indexOf(document.activeElement);
-  const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+  const tabs = tabList();
+  const i = tabs.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+  /** @type {Record<string, number>} */
+  const moves = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 };
+  const next = moves[event.key];
   if (next === undefined || i < 0) return;
   event.preventDefault();
   selectTab(tabs[(next + tabs.length) % tabs.length], true);
 }
 
 export function initDetails() {
-  document.querySelectorAll("#details-tabs [role=tab]").forEach((t) => t.addEventListener("click", () => selectTab(t)));
+  tabList().forEach((t) => t.addEventListener("click", () => selectTab(t)));
   $("details-tabs").addEventListener("keydown", onTabKey);
-  $("view-details").addEventListener("click", (event) => {
-    const button = event.target.closest("button[data-action]");
+  $("view-details").addEventListener("click", (/** @type {MouseEvent} */ event) => {
+    const button = /** @type {HTMLElement | null} */ (/** @type {Element} */ (event.target).closest("button[data-action]"));
+    const shown = store.openToken();
     if (button && shown) act(button.dataset.action, shown.token);
   });
-  // Read again after a reveal: it adds to Activity and to "last used".
-  onRevealChange((id) => shown && id === shown.token.id && openDetails(id));
-  onTokensChanged(() => currentId() && openDetails(currentId()));
+  store.subscribe(onChange);
 }
 
 export const resetTabs = () => selectTab($("tab-general"));
 
-/** An added key's fingerprint is keyed to this install, and unknown until its secret arrives. */
+/** An added key's fingerprint is keyed to this install, and unknown until its secret arrives. @param {Token} t */
 function fingerprintLabel(t) {
   if (t.origin === "imported" && !t.fingerprint) return "Unknown: the secret has not arrived here";
   const kind = t.origin === "imported" ? "HMAC-SHA256, keyed to this install" : "SHA-256";

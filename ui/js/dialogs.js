@@ -4,7 +4,8 @@
 
 import * as api from "./api.js";
 import { $, fieldError } from "./dom.js";
-import { fillServiceSelect, tokensChanged } from "./catalog.js";
+import { fillServiceSelect } from "./catalog.js";
+import { tokensChanged } from "./store.js";
 import { endOfLocalDay, expiryOutOfRange, parseScopes, toDateInput } from "./format.js";
 import { copyValue } from "./secrets.js";
 import { toast, showError } from "./toast.js";

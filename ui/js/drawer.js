@@ -4,7 +4,8 @@
 
 import * as api from "./api.js";
 import { $, fieldError } from "./dom.js";
-import { fillServiceSelect, serviceNamed, tokensChanged } from "./catalog.js";
+import { fillServiceSelect, serviceNamed } from "./catalog.js";
+import { tokensChanged } from "./store.js";
 import { endOfLocalDay, expiryOutOfRange, parseScopes } from "./format.js";
 import { showOnce } from "./dialogs.js";
 import { toast } from "./toast.js";

@@ -1,15 +1,17 @@
+// @ts-check
 // Entry module of the Tokenkeeper window: routes between dashboard, details and settings,
-// wires keyboard shortcuts, and reads tokens again when the window regains focus.
+// wires keyboard shortcuts, and has the store read tokens again when the window regains focus.
 
 import * as api from "./api.js";
 import { $ } from "./dom.js";
-import { initDashboard, refresh } from "./dashboard.js";
-import { initDetails, openDetails, resetTabs } from "./details.js";
+import { initDashboard } from "./dashboard.js";
+import { initDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
 import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
+import { closeToken, openTokenById, refresh } from "./store.js";
 
 const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
 
@@ -19,14 +21,17 @@ function route() {
   if (hash.startsWith("#/token/")) {
     view = "view-details";
     resetTabs();
-    openDetails(decodeURIComponent(hash.slice(8)));
+    openTokenById(decodeURIComponent(hash.slice(8)));
   } else if (hash === "#/settings") {
     view = "view-settings";
+    closeToken();
     openSettings();
   } else if (hash === "#/team") {
     view = "view-team";
+    closeToken();
     openTeam();
   } else {
+    closeToken();
     refresh();
   }
   views.forEach((v) => ($(v).hidden = v !== view));
@@ -35,8 +40,10 @@ function route() {
   $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
 
+/** Whether keys typed on `el` are text (so they are not shortcuts). @param {any} el */
 const typing = (el) => el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 
+/** @param {KeyboardEvent} event */
 function onKey(event) {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape" && isDrawerOpen()) {

@@ -3,13 +3,13 @@
 
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
-import { tokensChanged } from "./catalog.js";
+import { loadSettings, saveSettings } from "./store.js";
 import { copyValue } from "./secrets.js";
 import { toast, showError } from "./toast.js";
 
 export async function openSettings() {
   try {
-    const [s, about] = await Promise.all([api.settings(), api.about()]);
+    const [s, about] = await Promise.all([loadSettings(), api.about()]);
     $("set-display-name").value = s.display_name;
     $("set-clipboard").value = s.clipboard_clear_seconds;
     $("set-warning").value = s.expiry_warning_days;
@@ -54,9 +54,8 @@ async function save(event) {
   const warn = readNumber("set-warning", "set-warning-error", 1, 365, "Expiry warning");
   if (!name || clip === null || warn === null) return;
   try {
-    await api.updateSettings({ display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
+    await saveSettings({ display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
     toast("Settings saved.");
-    tokensChanged();
   } catch (err) {
     $("settings-error").textContent = err.message;
   }

@@ -5,7 +5,7 @@
 
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
-import { tokensChanged } from "./catalog.js";
+import { tokensChanged } from "./store.js";
 import { busy } from "./dialogs.js";
 import * as fmt from "./format.js";
 import { toast } from "./toast.js";

@@ -1,5 +1,6 @@
-//! The in-process rows: what the app's core does for the dashboard (list, search) and for a
-//! service verifying requests, each next to the raw query it cannot beat, in the same process.
+//! The in-process rows: what the app's core does for the dashboard (a page with its counts,
+//! search, the full list `tok list` prints) and for a service verifying requests, each next to
+//! the raw query it cannot beat, in the same process.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,6 +21,11 @@ const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, 
     deleted_at, previous_fingerprint, previous_valid_until, secret_missing";
 /// The word searched for: in one description out of ten.
 const SEARCH: &str = "billing";
+/// What a user types to find one token: seed descriptions say "client N", so this finds
+/// client 4242 and, past 42,420 tokens, the ten clients 42420 to 42429.
+const FIND: &str = "client 4242";
+/// Rows the dashboard asks for at a time (a screenful and some).
+const PAGE: u32 = 100;
 
 pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
@@ -46,6 +52,20 @@ pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
         text: Some(SEARCH.into()),
         ..Default::default()
     };
+    let find_query = ListQuery {
+        text: Some(FIND.into()),
+        ..Default::default()
+    };
+    // The floor of a page: the same rows read raw, and the live count.
+    let first_page = format!("{all} LIMIT {PAGE}");
+    let last = (tokens as u64).saturating_sub(u64::from(PAGE));
+    let last_page = format!("{all} LIMIT {PAGE} OFFSET {last}");
+    let live_count = "SELECT count(*) FROM tokens WHERE status != 'deleted'";
+    // The two floors of a search: LIKE over every row, and FTS5 asked raw for the same text.
+    let like_page = format!("{search} LIMIT {PAGE}");
+    let like_count =
+        format!("SELECT count(*) FROM tokens WHERE 1 = 1 AND status != 'deleted' AND {like}");
+    let fts_count = "SELECT count(*) FROM token_search WHERE token_search MATCH ?1";
 
     let mut rows: Vec<Row> = Vec::new();
     let mut push = |row: &str, workload: &str, floor: &str, unit: &str, goal, value| {
@@ -71,7 +91,39 @@ pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
     push(
         "in-process search",
         &format!("core list with text \"{SEARCH}\" over {tokens}"),
-        "same SELECT, raw rusqlite",
+        "LIKE scan, raw rusqlite",
+        "ms",
+        GoalKind::OursMaxMs,
+        10.0,
+    );
+    push(
+        "first page + counts",
+        &format!("core dashboard_page: {PAGE} rows, total, summary, timeline; {tokens} tokens"),
+        &format!("raw SELECT of the {PAGE} rows + count(*)"),
+        "ms",
+        GoalKind::OursMaxMs,
+        5.0,
+    );
+    push(
+        "last page",
+        &format!("core dashboard_page: the last {PAGE} rows by name, counts; {tokens} tokens"),
+        "raw SELECT of the same rows (OFFSET) + count(*)",
+        "ms",
+        GoalKind::OursMaxMs,
+        5.0,
+    );
+    push(
+        "search, vs a scan",
+        &format!("core dashboard_page with text \"{FIND}\", {tokens} tokens"),
+        "LIKE scan, raw: page + count(*)",
+        "ms",
+        GoalKind::OursMaxMs,
+        10.0,
+    );
+    push(
+        "search, vs raw FTS5",
+        &format!("core dashboard_page with text \"{FIND}\", {tokens} tokens"),
+        "FTS5 trigram MATCH count(*), raw",
         "ms",
         GoalKind::OursMaxMs,
         10.0,
@@ -124,6 +176,53 @@ pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
         rows[1].ours.push(o);
         rows[1].floor_runs.push(f);
 
+        // A page: ours, then the raw rows and count (order alternating per run).
+        let ours_page = |q: &ListQuery| {
+            let q = q.clone();
+            let vault = &vault;
+            move || -> Result<u64> { Ok(vault.dashboard_page(&q, 0, PAGE)?.total) }
+        };
+        let mut page = ours_page(&ListQuery::default());
+        let mut raw_page = || -> Result<u64> {
+            raw_rows(&raw, &first_page, None)?;
+            Ok(raw.query_row(live_count, [], |r| r.get(0))?)
+        };
+        let (o, f) = alternate(run, &mut page, &mut raw_page)?;
+        rows[2].ours.push(o);
+        rows[2].floor_runs.push(f);
+
+        // The end of the list, as a jump to the bottom of the table asks for it.
+        let mut end = || -> Result<u64> {
+            let page = vault.dashboard_page(&ListQuery::default(), last, PAGE)?;
+            anyhow::ensure!(
+                page.rows.len() as u64 == page.total - last,
+                "a short last page"
+            );
+            Ok(page.total)
+        };
+        let mut raw_end = || -> Result<u64> {
+            raw_rows(&raw, &last_page, None)?;
+            Ok(raw.query_row(live_count, [], |r| r.get(0))?)
+        };
+        let (o, f) = alternate(run, &mut end, &mut raw_end)?;
+        rows[3].ours.push(o);
+        rows[3].floor_runs.push(f);
+
+        let mut find = ours_page(&find_query);
+        let pattern = format!("%{FIND}%");
+        let mut scan = || -> Result<u64> {
+            raw_rows(&raw, &like_page, Some(&pattern))?;
+            Ok(raw.query_row(&like_count, [&pattern], |r| r.get(0))?)
+        };
+        let (o, f) = alternate(run, &mut find, &mut scan)?;
+        rows[4].ours.push(o);
+        rows[4].floor_runs.push(f);
+        let phrase = format!("\"{FIND}\"");
+        let mut fts = || -> Result<u64> { Ok(raw.query_row(fts_count, [&phrase], |r| r.get(0))?) };
+        let (o, f) = alternate(run, &mut find, &mut fts)?;
+        rows[5].ours.push(o);
+        rows[5].floor_runs.push(f);
+
         // Verify: every presented token once as its first use in the minute, then twice more.
         presented.shuffle(&mut rand::rng());
         raw.execute_batch(
@@ -139,15 +238,38 @@ pub fn run(tokens: usize, runs: usize) -> Result<ExitCode> {
         verify_all(&mut vault, &presented)?;
         verify_all(&mut vault, &presented)?;
         let warm = 2.0 * presented.len() as f64 / t.elapsed().as_secs_f64();
-        rows[2].ours.push(warm);
-        rows[2].floor_runs.push(floor_rate);
-        rows[3].ours.push(cold);
-        rows[3].floor_runs.push(floor_rate);
+        rows[6].ours.push(warm);
+        rows[6].floor_runs.push(floor_rate);
+        rows[7].ours.push(cold);
+        rows[7].floor_runs.push(floor_rate);
     }
     for row in &rows {
         println!("{}", serde_json::to_string(row)?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Times `ours` and `floor` once each, in an order that alternates with `run`, and checks that
+/// both counted the same rows.
+fn alternate(
+    run: usize,
+    ours: &mut dyn FnMut() -> Result<u64>,
+    floor: &mut dyn FnMut() -> Result<u64>,
+) -> Result<(f64, f64)> {
+    let timed = |f: &mut dyn FnMut() -> Result<u64>| -> Result<(f64, u64)> {
+        let t = Instant::now();
+        let n = f()?;
+        Ok((t.elapsed().as_secs_f64() * 1e3, n))
+    };
+    let ((o, n1), (f, n2)) = if run.is_multiple_of(2) {
+        let o = timed(ours)?;
+        (o, timed(floor)?)
+    } else {
+        let f = timed(floor)?;
+        (timed(ours)?, f)
+    };
+    anyhow::ensure!(n1 == n2, "core counted {n1} rows, the raw query {n2}");
+    Ok((o, f))
 }
 
 fn verify_all(vault: &mut Vault, presented: &[&SecretString]) -> Result<()> {

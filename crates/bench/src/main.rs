@@ -2,6 +2,7 @@
 //! the core like a user would, measures rows next to their floors in the same run, and drives
 //! and checks the reliability runs. Nothing here is shipped to users.
 
+mod app_start;
 mod compare;
 mod inproc;
 mod kdbx;
@@ -52,6 +53,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Window rows: start a new app window to a painted dashboard, and its memory, seeded
+    /// store against an empty one (WebDriver through tauri-driver; JSON lines)
+    AppStart(app_start::AppStartArgs),
     /// Time two shell commands alternately, N runs each, and print one JSON row
     Compare(compare::CompareArgs),
     /// Print the benchmark table from JSON-lines rows
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
             probe,
             out,
         } => kdbx::run(entries, &probe, &out),
+        Command::AppStart(a) => app_start::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Table { rows } => compare::table(&rows),
         Command::TortureWriter(a) => torture::writer(a),

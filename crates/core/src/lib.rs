@@ -18,6 +18,7 @@ pub mod token_format;
 mod validate;
 mod vault;
 mod vault_file;
+mod vault_page;
 
 pub use error::{
     BaseUrlProblem, ConflictError, DuplicateError, Error, InputError, KeychainError,
@@ -44,6 +45,7 @@ pub use vault_file::{
     FileProtection, ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
     VaultFileSource, FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
 };
+pub use vault_page::{MAX_PAGE_ROWS, TIMELINE_WEEKS};
 
 /// Re-exported so callers build and read secrets with the same types the core uses.
 pub use secrecy::{ExposeSecret, SecretString};

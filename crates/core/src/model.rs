@@ -387,7 +387,9 @@ pub struct ListQuery {
     pub state: Option<TokenState>,
     pub service: Option<String>,
     pub scope: Option<String>,
-    /// Case-insensitive match on name, description, service and hint.
+    /// Substring of the name, description, service, hint or scopes, ASCII letters compared
+    /// without case; blanks around it do not count. Three characters or more are found through
+    /// a trigram index (store/tokens.rs).
     pub text: Option<String>,
     /// Only active tokens that expire within this many days.
     pub expiring_within_days: Option<u32>,
@@ -446,6 +448,28 @@ pub struct Identity {
     pub signer_fingerprint: Option<String>,
     /// The signing key in minisign's encoding (`RWQ...`), for `minisign -V -P`.
     pub minisign_public_key: Option<String>,
+}
+
+/// One window of the dashboard: the rows at `offset` of the tokens matching a [`ListQuery`],
+/// how many match in all, and the summary strip and timeline over the whole store. Its cost
+/// depends on the window's size, not on the store's (see [`crate::Vault::dashboard_page`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct DashboardPage {
+    /// At most the `limit` asked for, in the query's order; empty past the end.
+    pub rows: Vec<Token>,
+    /// How many tokens match the query.
+    pub total: u64,
+    /// The position of `rows[0]` among the matching tokens, as asked.
+    pub offset: u64,
+    pub summary: Summary,
+    /// Active tokens expiring in each of the next weeks, week 0 starting now.
+    pub timeline: Vec<u64>,
+    /// The expiry warning setting the summary's "expiring soon" counts with.
+    pub warning_days: u32,
+    /// Every scope a live (not deleted) token holds, sorted: the choices of the scope filter,
+    /// whatever the query.
+    pub scopes: Vec<String>,
 }
 
 #[cfg(test)]

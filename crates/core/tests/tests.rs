@@ -10,6 +10,8 @@ mod token_format;
 mod token_format_props;
 // Every lifecycle operation, as a user sees it (in-memory secret store).
 mod lifecycle;
+// The dashboard's pages: every sort key and filter, ties, search, the text index kept in step.
+mod paging;
 // Bad input: a clear message and no change.
 mod bad_input;
 // Bounded input from every door (dates, caps, characters, services, files), bad stored rows,

@@ -4,39 +4,23 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tokenkeeper_core::{
-    GenerateRequest, Grace, ImportRequest, ListQuery, NewToken, RotateRequest, Summary, Token,
-    TokenDetails, TokenEdit,
+    DashboardPage, GenerateRequest, Grace, ImportRequest, ListQuery, NewToken, RotateRequest,
+    Token, TokenDetails, TokenEdit,
 };
 
 use super::{SecretInput, ShownSecret};
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// Weeks shown on the dashboard's expiry timeline.
-const TIMELINE_WEEKS: u32 = 12;
-
-/// Everything the dashboard draws in one round trip.
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[derive(Serialize)]
-pub struct Dashboard {
-    tokens: Vec<Token>,
-    summary: Summary,
-    /// Active tokens expiring in each of the next weeks, week 0 starting now.
-    timeline: Vec<u64>,
-    warning_days: u32,
-}
-
+/// One window of the dashboard's rows (at most 500) with the total and the counts around it.
 #[tauri::command(async)]
-pub fn dashboard(state: State<'_, AppState>, query: ListQuery) -> AppResult<Dashboard> {
-    state.with_vault(|v| {
-        let warning_days = v.settings()?.expiry_warning_days;
-        Ok(Dashboard {
-            tokens: v.list(&query)?,
-            summary: v.summary(warning_days)?,
-            timeline: v.expiry_timeline(TIMELINE_WEEKS)?,
-            warning_days,
-        })
-    })
+pub fn dashboard_page(
+    state: State<'_, AppState>,
+    query: ListQuery,
+    offset: u64,
+    limit: u32,
+) -> AppResult<DashboardPage> {
+    state.with_vault(|v| Ok(v.dashboard_page(&query, offset, limit)?))
 }
 
 /// A token shown once: its value and the vault id, for the show-once dialog.

@@ -12,7 +12,9 @@ export type ListQuery = {
  */
 state: TokenState | null, service: string | null, scope: string | null, 
 /**
- * Case-insensitive match on name, description, service and hint.
+ * Substring of the name, description, service, hint or scopes, ASCII letters compared
+ * without case; blanks around it do not count. Three characters or more are found through
+ * a trigram index (store/tokens.rs).
  */
 text: string | null, 
 /**

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_token_history.sql"),
     include_str!("migrations/003_members.sql"),
     include_str!("migrations/004_keyed_fingerprints.sql"),
+    include_str!("migrations/005_dashboard_paging.sql"),
 ];
 
 /// The schema version this build writes.
