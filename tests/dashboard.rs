@@ -126,7 +126,6 @@ async fn ten_thousand_tokens_render_only_what_is_visible() {
     let app = App::with("ten-thousand", seed).await;
 
     // Digit grouping follows the locale ("10,000" or "10000").
-    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
     app.wait_text("#result-count", |t| {
         digits(t) == "10000" && t.ends_with("tokens")
     })
@@ -246,6 +245,22 @@ fn names(range: impl Iterator<Item = usize>) -> Vec<String> {
     range.map(|i| format!("token {i:05}")).collect()
 }
 
+/// The digits of a count as shown: grouping follows the locale ("10,000" or "10000").
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Empties the search box, waits for all 10,000 rows to be counted again, then starts a reload
+/// (as the window does when it regains focus), so the next change lands during a load.
+async fn clear_and_reload(app: &App) {
+    app.type_into("#search", "").await;
+    app.wait_text("#result-count", |t| {
+        digits(t) == "10000" && t.ends_with("tokens")
+    })
+    .await;
+    app.click("#refresh").await;
+}
+
 /// The table shows exactly `expected` and the count says `count`, and a second later (when any
 /// answer to an older query would have landed) it still does.
 async fn ends_on(app: &App, expected: &[String], count: &str) {
@@ -270,7 +285,6 @@ async fn ends_on(app: &App, expected: &[String], count: &str) {
 #[tokio::test]
 async fn typing_fast_over_ten_thousand_ends_on_what_the_box_says() {
     let app = App::with("typing-fast", ten_thousand_deploy_keys()).await;
-    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
     app.wait_text("#result-count", |t| digits(t) == "10000")
         .await;
     let keys = names((0..10).map(|k| k * 1000 + 424));
@@ -287,22 +301,12 @@ async fn typing_fast_over_ten_thousand_ends_on_what_the_box_says() {
 
     // Emptied again, then typed in one burst while the window reads every token again (as it
     // does when it regains focus).
-    app.type_into("#search", "").await;
-    app.wait_text("#result-count", |t| {
-        digits(t) == "10000" && t.ends_with("tokens")
-    })
-    .await;
-    app.click("#refresh").await;
+    clear_and_reload(&app).await;
     app.type_into("#search", "deploy keys").await;
     ends_on(&app, &keys, "10 tokens match").await;
 
     // A filter changed during a load.
-    app.type_into("#search", "").await;
-    app.wait_text("#result-count", |t| {
-        digits(t) == "10000" && t.ends_with("tokens")
-    })
-    .await;
-    app.click("#refresh").await;
+    clear_and_reload(&app).await;
     app.select("#filter-status", "disabled").await;
     ends_on(&app, &names([1424, 5424].into_iter()), "2 tokens match").await;
     app.finish().await;

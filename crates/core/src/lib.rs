@@ -18,7 +18,6 @@ pub mod token_format;
 mod validate;
 mod vault;
 mod vault_file;
-mod vault_page;
 
 pub use error::{
     BaseUrlProblem, ConflictError, DuplicateError, Error, InputError, KeychainError,
@@ -39,13 +38,14 @@ pub use validate::{
     MAX_HEADER_CHARS, MAX_NAME_CHARS, MAX_SCOPES, MAX_SCOPE_CHARS, MAX_SERVICES_PER_FILE,
     MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
 };
-pub use vault::{default_data_dir, ReconcileReport, Settings, Vault, DB_FILE};
+pub use vault::{
+    default_data_dir, ReconcileReport, Settings, Vault, DB_FILE, MAX_PAGE_ROWS, TIMELINE_WEEKS,
+};
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,
     FileProtection, ImportKey, MergeCounts, MergePlan, MergeReport, MergeRow, Resolution,
     VaultFileSource, FINGERPRINT_KEY_ACCOUNT, IDENTITY_ACCOUNT,
 };
-pub use vault_page::{MAX_PAGE_ROWS, TIMELINE_WEEKS};
 
 /// Re-exported so callers build and read secrets with the same types the core uses.
 pub use secrecy::{ExposeSecret, SecretString};

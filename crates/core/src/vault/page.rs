@@ -3,10 +3,10 @@
 
 use chrono::Utc;
 
+use super::Vault;
 use crate::error::Result;
 use crate::model::{DashboardPage, ListQuery};
 use crate::store::tokens;
-use crate::vault::Vault;
 
 /// The most rows one page may ask for; a larger `limit` is cut to this.
 pub const MAX_PAGE_ROWS: u32 = 500;
