@@ -859,7 +859,9 @@ pub enum StorageError {
     Busy { dir: PathBuf, seconds: u64 },
     /// The data directory belongs to another user.
     #[error(
-        "{} belongs to another user (uid {owner}, while Tokenkeeper runs as uid {me}), so                  others could read or replace what is kept there. Point TOKENKEEPER_HOME at a                  directory of your own, or have its owner hand it over (chown); nothing was changed",
+        "{} belongs to another user (uid {owner}, while Tokenkeeper runs as uid {me}), so \
+         others could read or replace what is kept there. Point TOKENKEEPER_HOME at a \
+         directory of your own, or have its owner hand it over (chown); nothing was changed",
         dir.display()
     )]
     NotOurs { dir: PathBuf, owner: u32, me: u32 },

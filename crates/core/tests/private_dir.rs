@@ -135,6 +135,10 @@ fn a_directory_another_user_owns_is_refused_and_left_alone() {
         assert_eq!(err.kind(), "storage");
         let msg = err.to_string();
         assert!(msg.contains("belongs to another user"), "{msg}");
+        assert!(
+            !msg.contains("  "),
+            "one sentence, no runs of spaces: {msg}"
+        );
         assert!(msg.contains("uid 65534"), "{msg}");
         assert!(msg.contains("TOKENKEEPER_HOME"), "{msg}");
         assert!(msg.contains(&dir.display().to_string()), "{msg}");
