@@ -88,10 +88,14 @@ async fn a_copy_is_not_cleared_when_the_user_copied_something_else() {
     let copied = wait_clipboard(Duration::from_secs(5), |c| c.starts_with("sk_live")).await;
     assert_eq!(copied, "sk_live_not_a_real_key_0123456789");
 
-    // The user copies something of their own before the timeout: it must survive.
+    // The user copies something of their own before the timeout: it must survive. xclip stays
+    // behind to serve the selection, so it must not hold the test run's output pipe open
+    // (scripts/test pipes cargo through tee, which would wait for it forever).
     let mut xclip = std::process::Command::new("xclip")
         .args(["-selection", "clipboard"])
         .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     use std::io::Write;
