@@ -7,6 +7,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokenkeeper_core::{GenerateRequest, NewToken, SortKey, TokenState};
 
 /// The exit-code table, shown at the end of `tok --help` and kept in step with docs/cli.md.
+/// Where each shell reads completions from, for `tok completions --help`.
+pub const COMPLETIONS_HELP: &str = "\
+Install (packages do this for you):
+  bash:  tok completions bash > ~/.local/share/bash-completion/completions/tok
+  zsh:   tok completions zsh > ~/.zfunc/_tok   (with fpath+=~/.zfunc before compinit)
+  fish:  tok completions fish > ~/.config/fish/completions/tok.fish";
+
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -125,6 +132,21 @@ pub enum Command {
     /// the public key others export vault files to, and the member key to share with your team
     #[command(after_help = EXIT_CODES)]
     Whoami,
+    /// Print a shell completion script for tok (bash, zsh, fish, elvish or powershell)
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print tok's man page, or with --out-dir write tok.1 and one page per command there
+    #[command(after_help = EXIT_CODES)]
+    Man {
+        /// An existing directory to write tok.1, tok-list.1, ... into (for example
+        /// ~/.local/share/man/man1)
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Team members: whose vault files you trust, and who `tok export --team` encrypts to
     #[command(subcommand)]
     Team(TeamCommand),

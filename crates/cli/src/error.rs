@@ -103,6 +103,24 @@ pub enum InputError {
     DeleteNeedsYes { quoted: String },
     #[error("no command given after `--`")]
     NoCommand,
+    /// `tok man --out-dir` names something that is not an existing directory.
+    #[error(
+        "{} is not an existing directory; create it first (for example `mkdir -p DIR`) and run \
+         tok man --out-dir again. Nothing was written",
+        path.display()
+    )]
+    NotADirectory { path: PathBuf },
+    #[error("could not write the man pages into {}: {source}", path.display())]
+    ManPagesUnwritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not write to standard output: {source}")]
+    StdoutUnwritable {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("could not start '{program}': {source}")]
     CannotStart {
         program: String,

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod docs;
 mod error;
 mod output;
 mod secret_input;
@@ -32,8 +33,12 @@ fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> error::Result<ExitCode> {
     let json = cli.json;
     // `check` is offline: it must work without a data directory or a keychain.
-    if let Command::Check = cli.command {
-        return commands::check(json);
+    // So are the completion scripts and man pages: they come from the definitions alone.
+    match cli.command {
+        Command::Check => return commands::check(json),
+        Command::Completions { shell } => return docs::completions(shell),
+        Command::Man { out_dir } => return docs::man(out_dir.as_deref()),
+        _ => {}
     }
     let mut vault = Vault::open(&default_data_dir()?)?;
     match cli.command {
@@ -53,7 +58,9 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Import(a) => vault_file::import(&mut vault, a, json),
         Command::Team(c) => team::run(&mut vault, c, json),
         Command::Run(a) => commands::run(vault, a),
-        Command::Check => unreachable!("handled before the vault is opened"),
+        Command::Check | Command::Completions { .. } | Command::Man { .. } => {
+            unreachable!("handled before the vault is opened")
+        }
     }
 }
 

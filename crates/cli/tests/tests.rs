@@ -25,3 +25,5 @@ mod broken_environment;
 mod run;
 // `export` and `import` between two installs: passphrase via stdin, preview, merge, exit 7.
 mod vault_file;
+// `completions` and `man`: read back by the real bash, zsh and man.
+mod docs;
