@@ -321,6 +321,35 @@ fn child_exit_code(status: std::process::ExitStatus) -> u8 {
     u8::MAX
 }
 
+/// `tok calendar [-o FILE]`: the expiries as iCalendar, written atomically or printed.
+pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
+    let days = tokenkeeper_core::DEFAULT_REMINDER_DAYS;
+    match output {
+        None => {
+            let (text, _) = vault.expiry_calendar(&days)?;
+            print!("{text}");
+        }
+        Some(path) => {
+            let summary = vault.write_expiry_calendar(path, &days)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "events": summary.events,
+                    "path": path.display().to_string(),
+                }));
+            } else {
+                println!(
+                    "Wrote {} token expir{} to {}, each with reminders 30, 7 and 1 days before \
+                     and on the day",
+                    summary.events,
+                    if summary.events == 1 { "y" } else { "ies" },
+                    output::esc(&path.display().to_string())
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_env_pair;

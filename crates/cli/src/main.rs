@@ -58,6 +58,7 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Import(a) => vault_file::import(&mut vault, a, json),
         Command::Team(c) => team::run(&mut vault, c, json),
         Command::Run(a) => commands::run(vault, a),
+        Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

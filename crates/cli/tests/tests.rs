@@ -27,3 +27,5 @@ mod run;
 mod vault_file;
 // `completions` and `man`: read back by the real bash, zsh and man.
 mod docs;
+// `calendar`: the expiries as iCalendar, read back by Python's icalendar.
+mod calendar;

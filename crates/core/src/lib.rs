@@ -3,6 +3,7 @@
 //! The public surface is small: [`Vault::open`] a data directory, then call one method per
 //! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
 
+mod calendar;
 mod error;
 mod expiry;
 mod fingerprint;
@@ -19,6 +20,7 @@ mod validate;
 mod vault;
 mod vault_file;
 
+pub use calendar::{CalendarSummary, DEFAULT_REMINDER_DAYS};
 pub use error::{
     BaseUrlProblem, ConflictError, DuplicateError, Error, InputError, KeychainError,
     MemberKeyProblem, NotADatabaseError, NotAVaultFileError, NotForThisIdentityError,

@@ -639,7 +639,7 @@ fn encrypt(plaintext: &[u8], recipients: Vec<Box<dyn age::Recipient + Send>>) ->
 
 /// Writes `bytes` to a temporary file beside `path` (mode 0600), syncs it, then renames it over
 /// `path`, so a reader never sees half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
