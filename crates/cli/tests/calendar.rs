@@ -26,18 +26,14 @@ for e in cal.walk('VEVENT'):
 print(json.dumps(events))
 "#;
     // Debian's python3, where python3-icalendar (scripts/packages.txt) is installed.
-    let out = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(script)
-        .arg(path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "icalendar could not read the file: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = read_back(
+        Command::new("/usr/bin/python3")
+            .arg("-c")
+            .arg(script)
+            .arg(path),
+        "icalendar could not read the file",
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&out).unwrap()
 }
 
 #[test]

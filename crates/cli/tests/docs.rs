@@ -32,29 +32,24 @@ fn bash_completes(script: &Path, words: &[&str]) -> Vec<String> {
         .map(|w| format!("'{w}'"))
         .collect::<Vec<_>>()
         .join(" ");
-    let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c"])
-        .arg(format!(
-            r#"source "$0"
+    read_back(
+        Command::new("bash")
+            .args(["--norc", "--noprofile", "-c"])
+            .arg(format!(
+                r#"source "$0"
 fn=$(complete -p tok | sed -n 's/.*-F \([^ ]*\).*/\1/p')
 [ -n "$fn" ] || {{ echo "tok has no completion function" >&2; exit 1; }}
 COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1))
 COMP_LINE="${{COMP_WORDS[*]}}"; COMP_POINT=${{#COMP_LINE}}
 "$fn" tok "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
 printf '%s\n' "${{COMPREPLY[@]}}""#
-        ))
-        .arg(script)
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "bash could not use the script: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+            ))
+            .arg(script),
+        "bash could not use the script",
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
 }
 
 #[test]
@@ -94,15 +89,9 @@ fn zsh_and_fish_scripts_name_every_command_and_zsh_parses_its_own() {
     );
     let file = tok.home.path().join("_tok");
     std::fs::write(&file, &zsh).unwrap();
-    let parsed = Command::new("zsh")
-        .arg("-n")
-        .arg(&file)
-        .output()
-        .expect("zsh runs");
-    assert!(
-        parsed.status.success(),
-        "zsh -n refuses the script: {}",
-        String::from_utf8_lossy(&parsed.stderr)
+    read_back(
+        Command::new("zsh").arg("-n").arg(&file),
+        "zsh -n refuses the script",
     );
     let fish = tok.run(&["completions", "fish"]).ok().stdout;
     for c in &commands {
@@ -116,23 +105,17 @@ fn zsh_and_fish_scripts_name_every_command_and_zsh_parses_its_own() {
 
 /// The page as `man` shows it, plain text.
 fn man_text(page: &Path) -> String {
-    let out = Command::new("man")
-        .arg("-l")
-        .arg(page)
-        .env("MANPAGER", "cat")
-        .env("MANWIDTH", "100")
-        .env("MAN_KEEP_FORMATTING", "0")
-        .env("LANG", "C.UTF-8")
-        .output()
-        .expect("man runs");
-    assert!(
-        out.status.success(),
-        "man could not render {}: {}",
-        page.display(),
-        String::from_utf8_lossy(&out.stderr)
+    let raw = read_back(
+        Command::new("man")
+            .arg("-l")
+            .arg(page)
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "100")
+            .env("MAN_KEEP_FORMATTING", "0")
+            .env("LANG", "C.UTF-8"),
+        &format!("man could not render {}", page.display()),
     );
     // Plain text: drop the overstrike bold and underline some pagers leave.
-    let raw = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut text = String::new();
     for c in raw.chars() {
         if c == '\u{8}' {

@@ -220,3 +220,18 @@ pub fn unchanged(tok: &Tok, attempt: impl FnOnce() -> Out) -> Out {
     assert_eq!(before, after, "the list changed after {out:?}");
     out
 }
+
+/// Runs an outside tool that reads back what `tok` wrote (a shell, `man`, a parser) and returns
+/// its stdout; the test fails with the tool's own words when it refuses.
+#[track_caller]
+pub fn read_back(cmd: &mut Command, refused: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{:?} did not start: {e}", cmd.get_program()));
+    assert!(
+        out.status.success(),
+        "{refused}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
