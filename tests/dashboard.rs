@@ -145,13 +145,8 @@ async fn ten_thousand_tokens_render_only_what_is_visible() {
     app.screenshot("top").await;
 
     // Scrolling to the end shows the last token.
-    app.client
-        .execute(
-            "document.getElementById('table-scroll').scrollTop = 1e9; return null;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    app.run_js("document.getElementById('table-scroll').scrollTop = 1e9; return null;")
+        .await;
     app.wait_css("#rows tr[data-id] a[href]").await;
     let deadline = Instant::now() + std::time::Duration::from_secs(10);
     while !app.row_names().await.contains(&"token 09999".to_string()) {
@@ -173,13 +168,8 @@ async fn ten_thousand_tokens_render_only_what_is_visible() {
     );
 
     // Home goes back to the first rows; End jumps to the last ones, in order, at once.
-    app.client
-        .execute(
-            "document.getElementById('table-scroll').focus(); return null;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    app.run_js("document.getElementById('table-scroll').focus(); return null;")
+        .await;
     app.press("\u{E011}").await;
     let top = rows_until(&app, "Home", |n| {
         n.first().map(String::as_str) == Some("token 00000")

@@ -85,13 +85,8 @@ async fn a_far_future_expiry_is_refused_in_the_generate_drawer() {
     app.select("#f-expiry", "custom").await;
     app.wait_css("#f-expiry-date").await;
     // What typing year 10000 into the date field leaves in it.
-    app.client
-        .execute(
-            "document.getElementById('f-expiry-date').value = '10000-01-01'",
-            vec![],
-        )
-        .await
-        .unwrap();
+    app.run_js("document.getElementById('f-expiry-date').value = '10000-01-01'")
+        .await;
     app.click("#form-submit").await;
     app.wait_text("#f-expiry-error", |t| {
         t == "The expiry date must be no later than 9999-12-31"
@@ -103,13 +98,8 @@ async fn a_far_future_expiry_is_refused_in_the_generate_drawer() {
         "a refused form stores nothing"
     );
     // The last day is accepted.
-    app.client
-        .execute(
-            "document.getElementById('f-expiry-date').value = '9999-12-30'",
-            vec![],
-        )
-        .await
-        .unwrap();
+    app.run_js("document.getElementById('f-expiry-date').value = '9999-12-30'")
+        .await;
     app.click("#form-submit").await;
     app.wait_css("#dlg-shown[open]").await;
     app.click("#shown-ok").await;

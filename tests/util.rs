@@ -156,6 +156,15 @@ impl App {
         Vault::open(self.home.path()).unwrap()
     }
 
+    /// Runs a script in the page, as a user's action the WebDriver has no verb for (setting a
+    /// date field, scrolling to the end); fails the test when the page refuses it.
+    pub async fn run_js(&self, script: &str) {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("the page refused {script:?}: {e}"));
+    }
+
     pub async fn find(&self, css: &str) -> Element {
         self.wait_css(css).await
     }
