@@ -66,3 +66,132 @@ fn an_unknown_token_runs_nothing() {
         .fails(4, "hash");
     assert!(!marker.exists());
 }
+
+/// A child that prints the secret in pieces, with pauses between, on stdout and on stderr: the
+/// pieces arrive in separate reads.
+const IN_PIECES: &str = r#"
+head="${S%"${S#??????????}"}"; tail="${S#??????????}"
+printf 'out: %s' "$head"; sleep 0.2; printf '%s end\n' "$tail"
+printf 'err: %s' "${S%"${S#???}"}" >&2; sleep 0.2; printf '%s end\n' "${S#???}" >&2
+exit 3
+"#;
+
+#[test]
+fn a_secret_printed_in_pieces_is_concealed_on_both_streams() {
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    let out = tok.run(&["run", "--env", "S=noco", "--", "sh", "-c", IN_PIECES]);
+    assert_eq!(out.code, 3, "the exit code passes through: {out:?}");
+    assert_eq!(out.stdout, "out: <concealed by tok> end\n");
+    assert_eq!(out.stderr, "err: <concealed by tok> end\n");
+
+    // The child really printed it: without masking it comes through.
+    let out = tok.run(&[
+        "run",
+        "--no-masking",
+        "--env",
+        "S=noco",
+        "--",
+        "sh",
+        "-c",
+        IN_PIECES,
+    ]);
+    assert_eq!(out.code, 3);
+    assert_eq!(out.stdout, format!("out: {SECRET} end\n"));
+    assert_eq!(out.stderr, format!("err: {SECRET} end\n"));
+}
+
+#[test]
+fn each_run_is_recorded_as_a_use() {
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    tok.run(&["run", "--env", "A=noco", "--env", "B=noco", "--", "true"])
+        .ok();
+    let details = tok.run(&["--json", "show", "noco"]).ok().json();
+    let used: Vec<&serde_json::Value> = details["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "used")
+        .collect();
+    assert_eq!(
+        used.len(),
+        1,
+        "one use per run, however many variables: {details}"
+    );
+    assert_eq!(used[0]["detail"], "tok run");
+    let page = tok.run(&["show", "noco"]).ok().stdout;
+    assert!(page.contains("used"), "{page}");
+}
+
+#[test]
+fn output_without_a_secret_appears_at_once() {
+    use std::io::Read;
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    // A prompt without a newline, then a long pause: it must be seen before the child ends.
+    let mut child = tok
+        .command(&[
+            "run",
+            "--env",
+            "S=noco",
+            "--",
+            "sh",
+            "-c",
+            "printf 'name: '; sleep 5; echo done",
+        ])
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 6];
+        let ok = stdout.read_exact(&mut buf).is_ok();
+        let _ = tx.send((ok, buf));
+    });
+    let got = rx.recv_timeout(std::time::Duration::from_secs(3));
+    let _ = child.kill();
+    let _ = child.wait();
+    let (ok, buf) = got.expect("the prompt appeared while the child was still running");
+    assert!(ok);
+    assert_eq!(&buf, b"name: ");
+}
+
+#[test]
+fn a_signal_that_kills_the_child_is_reported_as_a_shell_would() {
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    for masking in [&[][..], &["--no-masking"][..]] {
+        let mut args = vec!["run", "--env", "S=noco"];
+        args.extend_from_slice(masking);
+        args.extend_from_slice(&["--", "sh", "-c", "kill -TERM $$"]);
+        let out = tok.run(&args);
+        assert_eq!(out.code, 128 + 15, "{masking:?}: {out:?}");
+    }
+}
+
+#[test]
+fn sigterm_sent_to_tok_reaches_the_child() {
+    use std::io::{BufRead, BufReader};
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    let script = r#"trap 'echo "got TERM"; exit 7' TERM; echo ready; while :; do sleep 0.1; done"#;
+    for masking in [&[][..], &["--no-masking"][..]] {
+        let mut args = vec!["run", "--env", "S=noco"];
+        args.extend_from_slice(masking);
+        args.extend_from_slice(&["--", "sh", "-c", script]);
+        let mut child = tok.command(&args).spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        // SAFETY: kill has no memory preconditions; the pid is our own child's (tok).
+        let pid = i32::try_from(child.id()).unwrap();
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        assert_eq!(lines.next().unwrap().unwrap(), "got TERM", "{masking:?}");
+        let status = child.wait().unwrap();
+        assert_eq!(
+            status.code(),
+            Some(7),
+            "tok waited and passed the code on: {masking:?}"
+        );
+    }
+}
