@@ -450,6 +450,12 @@ pub enum InputError {
     /// A grace period that is not one of now, 1h, 24h, 7d.
     #[error("'{given}' is not a grace period; use now, 1h, 24h or 7d")]
     NotAGrace { given: String },
+    /// A dotenv file that does not read (see `crate::dotenv`); `problem` names the line.
+    #[error("{}: {problem}", path.display())]
+    Dotenv {
+        path: PathBuf,
+        problem: crate::dotenv::DotenvError,
+    },
     /// A file that could not be read.
     #[error(
         "{} could not be read: {source}. Check the path and that you may read the file",

@@ -4,6 +4,7 @@
 //! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
 
 mod calendar;
+pub mod dotenv;
 mod error;
 mod expiry;
 mod fingerprint;
