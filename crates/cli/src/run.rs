@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
 
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokenkeeper_core::{Reference, Vault};
 
 use crate::args::RunArgs;
@@ -19,8 +19,8 @@ use crate::output;
 
 /// What one variable of the child's environment is set to.
 enum Value {
-    /// A plain value from a dotenv file, passed as it is (not a secret: not masked).
-    Plain(String),
+    /// A plain value from a dotenv file, passed as it is (not a kept key: not masked).
+    Plain(SecretString),
     /// A kept key, by reference.
     Secret(Reference),
 }
@@ -59,7 +59,7 @@ pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
     let mut secret_index = 0;
     for (var, value) in &vars {
         match value {
-            Value::Plain(v) => cmd.env(var, v),
+            Value::Plain(v) => cmd.env(var, v.expose_secret()),
             Value::Secret(_) => {
                 let s = resolved.secret(secret_index);
                 secret_index += 1;
@@ -84,10 +84,23 @@ pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
 }
 
 /// The variables of a dotenv file: values that are `tok://` references become secrets, the
-/// rest pass through as they are.
+/// rest pass through as they are. A key written twice: the last one wins, as in every dotenv
+/// reader.
 fn read_env_file(path: &Path) -> Result<Vec<(String, Value)>> {
-    let _ = path;
-    Ok(Vec::new())
+    let file = tokenkeeper_core::dotenv::read_file(path)?;
+    let source = path.display().to_string();
+    let mut vars = Vec::with_capacity(file.entries.len());
+    for entry in file.entries {
+        let text = entry.value.expose_secret();
+        let value = if Reference::is_reference(text) {
+            let at = format!("line {} of {source}", entry.line);
+            Value::Secret(Reference::parse(text, at)?)
+        } else {
+            Value::Plain(entry.value)
+        };
+        vars.push((entry.key, value));
+    }
+    Ok(vars)
 }
 
 /// Starts the child (output through the maskers, or inherited), forwards signals to it, and

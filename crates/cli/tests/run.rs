@@ -195,3 +195,108 @@ fn sigterm_sent_to_tok_reaches_the_child() {
         );
     }
 }
+
+const OTHER: &str = "xc_OtherSecret0123456789abcdefPQRS";
+
+/// A project's .env: references among plain settings, in the syntax people write.
+const DOTENV: &str = r#"# settings for the app
+export APP_ENV=staging
+DATABASE_URL="postgres://localhost/app"   # not a secret
+NOCO_TOKEN=tok://noco
+OTHER_TOKEN = 'tok://other'
+GREETING="two
+lines"
+"#;
+
+#[test]
+fn an_env_file_resolves_references_and_passes_the_rest_through() {
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    tok.add("other", OTHER);
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(&env, DOTENV).unwrap();
+    let env = env.to_str().unwrap();
+
+    // The child checks every value itself; EXPECTED_* are set by the test, not by tok.
+    let check = r#"test "$NOCO_TOKEN" = "$EXPECTED_NOCO" && test "$OTHER_TOKEN" = "$EXPECTED_OTHER" &&
+        test "$APP_ENV" = staging && test "$DATABASE_URL" = postgres://localhost/app &&
+        test "$GREETING" = "$(printf 'two\nlines')" && echo "all set; key $NOCO_TOKEN""#;
+    let mut cmd = tok.command(&["run", "--env-file", env, "--", "sh", "-c", check]);
+    cmd.env("EXPECTED_NOCO", SECRET)
+        .env("EXPECTED_OTHER", OTHER);
+    let out = tok.run_with(cmd, None);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "all set; key <concealed by tok>\n");
+
+    // --env wins over the file for the same variable.
+    let mut cmd = tok.command(&[
+        "run",
+        "--env-file",
+        env,
+        "--env",
+        "NOCO_TOKEN=other",
+        "--",
+        "sh",
+        "-c",
+        r#"test "$NOCO_TOKEN" = "$EXPECTED_OTHER""#,
+    ]);
+    cmd.env("EXPECTED_OTHER", OTHER);
+    assert_eq!(
+        tok.run_with(cmd, None).code,
+        0,
+        "--env overrides --env-file"
+    );
+
+    // Both tokens are recorded as used by this run.
+    for name in ["noco", "other"] {
+        let details = tok.run(&["--json", "show", name]).ok().json();
+        assert!(
+            details["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "used"),
+            "{name}: {details}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_reference_in_an_env_file_runs_nothing_and_names_its_line() {
+    let tok = Tok::new();
+    tok.add("noco", SECRET);
+    tok.run(&["generate", "issued"]).ok();
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("app.env");
+    let marker = dir.path().join("ran");
+    let script = format!("touch '{}'", marker.display());
+    for (text, code, says) in [
+        ("A=tok://noco\nB=tok://nope\n", 3, "line 2 of"),
+        ("A=tok://noco\n# comment\nB=tok://issued\n", 4, "hash-only"),
+        ("A=tok://\n", 2, "line 1 of"),
+        ("A='unclosed\n", 2, "line 1"),
+    ] {
+        std::fs::write(&env, text).unwrap();
+        let out = tok.run(&[
+            "run",
+            "--env-file",
+            env.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        out.fails(code, says);
+        assert!(!marker.exists(), "{text:?}: the command must not run");
+    }
+    tok.run(&[
+        "run",
+        "--env-file",
+        dir.path().join("none").to_str().unwrap(),
+        "--",
+        "true",
+    ])
+    .fails(3, "none");
+    assert!(tok.list(&[]).iter().all(|t| t["last_used_at"].is_null()));
+}
