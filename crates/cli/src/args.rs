@@ -30,7 +30,8 @@ Exit codes:
   7  the vault file could not be opened or trusted: wrong passphrase, encrypted to other keys,
      damaged, not a vault file, a newer format version, contents that break the format,
      unsigned (format version 1), a bad signature, or signed by a key not trusted
-`tok run` exits with the command's own exit code once the command has started.
+`tok run` exits with the command's own exit code once the command has started
+(128 + N when signal N killed it).
 
 With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.
 The data directory is $TOKENKEEPER_HOME, or the platform's app-data directory.";
