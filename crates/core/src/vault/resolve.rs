@@ -114,7 +114,7 @@ impl Vault {
             }
             (_, Storage::HashOnly) => Some(
                 "is hash-only: Tokenkeeper kept only its fingerprint, so it has no value to \
-                 put here. Store the value with `tok add`, or rotate it and keep the new one",
+                 put here. Reference a kept key instead (from `tok add` or `tok generate --keep`)",
             ),
             _ => None,
         };
