@@ -4,7 +4,7 @@
 //! code (or 128 + the signal that killed it) becomes tok's, and SIGINT/SIGTERM/SIGHUP/SIGQUIT
 //! sent to tok are passed on to it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -25,23 +25,44 @@ enum Value {
     Secret(Reference),
 }
 
+/// The child's variables in the order first given; setting one again replaces its value.
+#[derive(Default)]
+struct Vars {
+    list: Vec<(String, Value)>,
+    index: HashMap<String, usize>,
+}
+
+impl Vars {
+    fn set(&mut self, var: String, value: Value) {
+        match self.index.get(&var) {
+            Some(&i) => self.list[i].1 = value,
+            None => {
+                self.index.insert(var.clone(), self.list.len());
+                self.list.push((var, value));
+            }
+        }
+    }
+}
+
 pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
     // Later sources win: each --env-file in order, then each --env (the command line is the
     // most specific, as with docker's --env over --env-file).
-    let mut vars: BTreeMap<String, Value> = BTreeMap::new();
+    // In the order given, so the first bad reference reported is the first one written.
+    let mut vars = Vars::default();
     for path in &a.env_file {
         for (var, value) in read_env_file(path)? {
-            vars.insert(var, value);
+            vars.set(var, value);
         }
     }
     for pair in &a.env {
         let (var, which) = parse_env_pair(pair)?;
         let reference = Reference::named(which, format!("--env {var}"))?;
-        vars.insert(var.to_string(), Value::Secret(reference));
+        vars.set(var.to_string(), Value::Secret(reference));
     }
     let refs: Vec<Reference> = vars
-        .values()
-        .filter_map(|v| match v {
+        .list
+        .iter()
+        .filter_map(|(_, v)| match v {
             Value::Secret(r) => Some(r.clone()),
             Value::Plain(_) => None,
         })
@@ -57,7 +78,7 @@ pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
     let mut cmd = Command::new(program);
     cmd.args(args);
     let mut secret_index = 0;
-    for (var, value) in &vars {
+    for (var, value) in &vars.list {
         match value {
             Value::Plain(v) => cmd.env(var, v.expose_secret()),
             Value::Secret(_) => {

@@ -79,7 +79,11 @@ fn a_bad_reference_is_named_with_its_line_and_nothing_is_written() {
         ),
         ("A={{ tok://stripe\n", 2, "line 1"),
         // A key pasted where the name belongs is not repeated.
-        ("A={{ tok://ghp_16C7e42F292c6912E7710c838347Ae178B4a }}", 3, "not repeated"),
+        (
+            "A={{ tok://ghp_16C7e42F292c6912E7710c838347Ae178B4a }}",
+            3,
+            "not repeated",
+        ),
     ] {
         std::fs::write(&template, text).unwrap();
         let out = tok.run(&["inject", "-i", t, "-o", o]).fails(code, says);

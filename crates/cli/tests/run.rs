@@ -273,6 +273,12 @@ fn a_bad_reference_in_an_env_file_runs_nothing_and_names_its_line() {
     let script = format!("touch '{}'", marker.display());
     for (text, code, says) in [
         ("A=tok://noco\nB=tok://nope\n", 3, "line 2 of"),
+        // The first one written is the one reported.
+        (
+            "Z=tok://first-bad\nA=tok://second-bad\n",
+            3,
+            "tok://first-bad' at line 1",
+        ),
         ("A=tok://noco\n# comment\nB=tok://issued\n", 4, "hash-only"),
         ("A=tok://\n", 2, "line 1 of"),
         ("A='unclosed\n", 2, "line 1"),
