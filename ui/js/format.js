@@ -71,6 +71,7 @@ export const eventLabel = (kind) =>
     imported: "Added",
     revealed: "Revealed",
     copied: "Copied",
+    used: "Used by a program",
     verified: "Verified",
     edited: "Edited",
     enabled: "Enabled",

@@ -30,7 +30,8 @@ Exit codes:
   7  the vault file could not be opened or trusted: wrong passphrase, encrypted to other keys,
      damaged, not a vault file, a newer format version, contents that break the format,
      unsigned (format version 1), a bad signature, or signed by a key not trusted
-`tok run` exits with the command's own exit code once the command has started.
+`tok run` exits with the command's own exit code once the command has started
+(128 + N when signal N killed it).
 
 With --json, errors are printed on stderr as {\"kind\": \"...\", \"message\": \"...\"}.
 The data directory is $TOKENKEEPER_HOME, or the platform's app-data directory.";
@@ -164,9 +165,13 @@ pub enum Command {
     /// Merge a vault file into this vault: shows what changes, then applies it all or nothing
     #[command(after_help = EXIT_CODES)]
     Import(ImportArgs),
-    /// Run a command with token secrets in its environment (never in its arguments)
+    /// Run a command with token secrets in its environment (never in its arguments); every
+    /// secret it prints is concealed
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
+    /// Write a template with each {{ tok://NAME }} replaced by the secret, all or nothing
+    #[command(after_help = EXIT_CODES)]
+    Inject(InjectArgs),
 }
 
 /// Token states `tok list --state` accepts.
@@ -273,12 +278,36 @@ pub struct EditArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// VAR=NAME: put token NAME's secret in the command's environment as VAR (repeatable)
-    #[arg(long = "env", value_name = "VAR=NAME", required = true)]
+    /// VAR=NAME: put token NAME's secret in the command's environment as VAR (repeatable; wins
+    /// over the same VAR in an --env-file)
+    #[arg(
+        long = "env",
+        value_name = "VAR=NAME",
+        required_unless_present = "env_file"
+    )]
     pub env: Vec<String>,
+    /// A dotenv file: values that are tok://NAME references become the secrets, other lines are
+    /// passed as they are (repeatable; a later file wins)
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Let the command's output through unchanged (by default every secret it prints is
+    /// replaced by <concealed by tok>); the command then writes to the terminal itself
+    #[arg(long)]
+    pub no_masking: bool,
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    /// The template: any text file with {{ tok://NAME }} where each secret goes
+    #[arg(short = 'i', long = "in-file", value_name = "TEMPLATE")]
+    pub input: PathBuf,
+    /// The file to write (replaced atomically, readable only by you); without it, print on
+    /// stdout
+    #[arg(short = 'o', long = "out-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One thin handler per `tok` command: read the arguments, make one core call, print the answer.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::error::{InputError, Result};
@@ -10,7 +11,7 @@ use tokenkeeper_core::{
     Origin, RotateRequest, Storage, Token, TokenEdit, Vault, VerifyStatus,
 };
 
-use crate::args::{EditArgs, ListArgs, RunArgs};
+use crate::args::{EditArgs, InjectArgs, ListArgs};
 use crate::{output, secret_input};
 
 /// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
@@ -256,71 +257,6 @@ pub fn whoami(vault: &mut Vault, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs the command with the secrets only in its environment; its exit code becomes ours.
-pub fn run(mut vault: Vault, a: RunArgs) -> Result<ExitCode> {
-    let mut env: Vec<(String, SecretString)> = Vec::with_capacity(a.env.len());
-    for pair in &a.env {
-        let (var, which) = parse_env_pair(pair)?;
-        let secret = vault.reveal(which, Access::Revealed)?;
-        env.push((var.to_string(), secret));
-    }
-    // The child may run for hours; it does not need our database open.
-    drop(vault);
-
-    let (program, args) = a.command.split_first().ok_or(InputError::NoCommand)?;
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(args);
-    for (var, secret) in &env {
-        cmd.env(var, secret.expose_secret());
-    }
-    let status = cmd.status().map_err(|source| InputError::CannotStart {
-        program: program.clone(),
-        source,
-    })?;
-    drop(env);
-    Ok(ExitCode::from(child_exit_code(status)))
-}
-
-/// `VAR=NAME` → (`VAR`, `NAME`), with VAR a portable environment variable name.
-fn parse_env_pair(pair: &str) -> Result<(&str, &str)> {
-    // The pair may hold a pasted secret by mistake: quoted only when it does not look like one.
-    let quoted = tokenkeeper_core::quote_input(pair);
-    let Some((var, which)) = pair.split_once('=') else {
-        return Err(InputError::EnvNotAPair { quoted }.into());
-    };
-    let valid_var = var
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid_var {
-        return Err(InputError::EnvBadVariable {
-            quoted,
-            var: tokenkeeper_core::quote_input(var),
-        }
-        .into());
-    }
-    if which.is_empty() {
-        return Err(InputError::EnvNoToken { quoted }.into());
-    }
-    Ok((var, which))
-}
-
-/// The child's exit code, or 128 + the signal that killed it, as shells report it.
-fn child_exit_code(status: std::process::ExitStatus) -> u8 {
-    if let Some(code) = status.code() {
-        return u8::try_from(code & 0xff).unwrap_or(u8::MAX);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            return u8::try_from(128 + sig).unwrap_or(u8::MAX);
-        }
-    }
-    u8::MAX
-}
-
 /// `tok calendar [-o FILE]`: the expiries as iCalendar, written atomically or printed.
 pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
     let days = tokenkeeper_core::DEFAULT_REMINDER_DAYS;
@@ -350,24 +286,43 @@ pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_env_pair;
-
-    #[test]
-    fn env_pairs_split_at_the_first_equals_sign() {
-        assert_eq!(parse_env_pair("TOKEN=ci").unwrap(), ("TOKEN", "ci"));
-        assert_eq!(parse_env_pair("_T1=a=b").unwrap(), ("_T1", "a=b"));
+/// `tok inject -i TEMPLATE [-o FILE]`: the template with its references resolved, all or
+/// nothing, written atomically 0600 or printed.
+pub fn inject(vault: &mut Vault, a: InjectArgs, json: bool) -> Result<ExitCode> {
+    let injected = vault.inject(&a.input)?;
+    for w in &injected.warnings {
+        eprintln!("tok: warning: {}", output::esc(w));
     }
-
-    #[test]
-    fn bad_env_pairs_are_invalid_input() {
-        for bad in ["TOKEN", "=ci", "1X=ci", "A-B=ci", "TOKEN="] {
-            assert_eq!(
-                parse_env_pair(bad).unwrap_err().kind(),
-                "invalid_input",
-                "{bad}"
-            );
+    match &a.output {
+        None => {
+            if std::io::stdout().is_terminal() && injected.references > 0 {
+                eprintln!(
+                    "tok: warning: the secrets are printed on your terminal; write them to a file \
+                     with -o FILE instead"
+                );
+            }
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(injected.text.expose_secret().as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|source| InputError::StdoutUnwritable { source })?;
+        }
+        Some(path) => {
+            tokenkeeper_core::write_injected(path, &a.input, &injected.text)?;
+            if json {
+                output::json(&serde_json::json!({
+                    "references": injected.references,
+                    "path": path.display().to_string(),
+                }));
+            } else {
+                eprintln!(
+                    "Wrote {} with {} reference{} resolved (readable only by you)",
+                    output::esc(&path.display().to_string()),
+                    injected.references,
+                    if injected.references == 1 { "" } else { "s" }
+                );
+            }
         }
     }
+    Ok(ExitCode::SUCCESS)
 }

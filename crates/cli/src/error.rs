@@ -127,6 +127,12 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
+    #[error("lost track of '{program}' while waiting for it to end: {source}")]
+    CannotWait {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// An `--env` that is not `VAR=NAME`. `quoted` is the pair as given.
     #[error("--env {quoted} is not VAR=NAME; for example --env GITHUB_TOKEN=github-ci")]
     EnvNotAPair { quoted: String },

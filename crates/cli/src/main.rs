@@ -5,7 +5,9 @@ mod args;
 mod commands;
 mod docs;
 mod error;
+mod masking;
 mod output;
+mod run;
 mod secret_input;
 mod team;
 mod vault_file;
@@ -57,7 +59,8 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Export(a) => vault_file::export(&mut vault, a, json),
         Command::Import(a) => vault_file::import(&mut vault, a, json),
         Command::Team(c) => team::run(&mut vault, c, json),
-        Command::Run(a) => commands::run(vault, a),
+        Command::Run(a) => run::run(vault, a),
+        Command::Inject(a) => commands::inject(&mut vault, a, json),
         Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")

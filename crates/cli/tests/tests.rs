@@ -21,8 +21,11 @@ mod bad_input;
 mod bounds;
 // The world misbehaving: no keychain, a data directory that is not ours.
 mod broken_environment;
-// `tok run`: secrets into the child's environment, the child's exit code out.
+// `tok run`: secrets into the child's environment, the child's exit code and signals out, its
+// output masked.
 mod run;
+// `tok inject`: templates written 0600 with their secrets, all or nothing.
+mod inject;
 // `export` and `import` between two installs: passphrase via stdin, preview, merge, exit 7.
 mod vault_file;
 // `completions` and `man`: read back by the real bash, zsh and man.

@@ -450,6 +450,12 @@ pub enum InputError {
     /// A grace period that is not one of now, 1h, 24h, 7d.
     #[error("'{given}' is not a grace period; use now, 1h, 24h or 7d")]
     NotAGrace { given: String },
+    /// A dotenv file that does not read (see `crate::dotenv`); `problem` names the line.
+    #[error("{}: {problem}", path.display())]
+    Dotenv {
+        path: PathBuf,
+        problem: crate::dotenv::DotenvError,
+    },
     /// A file that could not be read.
     #[error(
         "{} could not be read: {source}. Check the path and that you may read the file",
@@ -466,6 +472,28 @@ pub enum InputError {
     /// A path without a file name to write to.
     #[error("'{}' is not a file name", path.display())]
     NotAFileName { path: PathBuf },
+    /// A `tok://` reference that cannot be read. `quoted` is the reference as a message may
+    /// quote it, `at` where it was found ("line 3 of config.tmpl", "--env TOKEN").
+    #[error(
+        "{quoted} at {at} is not a usable reference: {why}. A reference is tok://NAME or \
+         tok://ID of a kept key (`tok list` shows them); nothing was run or written"
+    )]
+    BadReference {
+        quoted: String,
+        at: String,
+        why: &'static str,
+    },
+    /// A template or dotenv file that cannot be used as a whole (too big, not UTF-8, too many
+    /// references).
+    #[error("{} {why}; nothing was run or written", path.display())]
+    BadReferenceFile { path: PathBuf, why: String },
+    /// `tok inject` asked to write its output over its own template.
+    #[error(
+        "the output {} is the template itself; writing the secrets over it would lose the \
+         template. Choose another output file",
+        path.display()
+    )]
+    OutputIsTemplate { path: PathBuf },
     /// The platform has no app-data directory and TOKENKEEPER_HOME is not set.
     #[error(
         "Could not find this platform's app-data directory; set TOKENKEEPER_HOME to the \
@@ -580,6 +608,16 @@ pub enum NotFoundError {
     /// No token has this name or id; `quoted` is what was asked for, as a message may quote it.
     #[error("No token is named {quoted} and none has that id; check the name in the token list")]
     Token { quoted: String },
+    /// A `tok://` reference that names no token; `quoted` is the reference as a message may
+    /// quote it, `at` where it was found.
+    #[error(
+        "{quoted} at {at} names no token (by name or id); `tok list` shows the names. Nothing \
+         was run or written"
+    )]
+    Reference { quoted: String, at: String },
+    /// No template or dotenv file at this path.
+    #[error("There is no file {}; check the path. Nothing was run or written", path.display())]
+    ReferenceFile { path: PathBuf },
     /// No team member has this name.
     #[error("There is no team member named '{name}'; `tok team list` shows them")]
     Member { name: String },
@@ -637,6 +675,14 @@ pub enum ConflictError {
         "'{name}' was deleted, and deleted tokens cannot be used or changed; add or generate a new one"
     )]
     Deleted { name: String },
+    /// A `tok://` reference to a token whose value cannot be handed out: hash-only, deleted or
+    /// disabled (`why` says which and what to do).
+    #[error("tok://{name} at {at} {why}; nothing was run or written")]
+    ReferenceUnusable {
+        name: String,
+        at: String,
+        why: &'static str,
+    },
     /// A service already has its most active tokens (`active` names them).
     #[error(
         "{service} allows only {max} active token{} and '{}' is active; disable or delete it first",

@@ -4,6 +4,7 @@
 //! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
 
 mod calendar;
+pub mod dotenv;
 mod error;
 mod expiry;
 mod fingerprint;
@@ -11,6 +12,7 @@ mod keyed_fingerprints;
 mod member_key;
 mod model;
 mod passphrase;
+mod reference;
 pub mod secret_store;
 mod secret_tx;
 mod store;
@@ -32,6 +34,10 @@ pub use fingerprint::{hint_for, Fingerprint};
 pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;
 pub use passphrase::{passphrase_strength, Strength};
+pub use reference::{
+    read_text_file, template_references, Reference, MAX_REFERENCES, MAX_TEMPLATE_BYTES,
+    REFERENCE_SCHEME,
+};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{
@@ -41,7 +47,8 @@ pub use validate::{
     MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
 };
 pub use vault::{
-    default_data_dir, ReconcileReport, Settings, Vault, DB_FILE, MAX_PAGE_ROWS, TIMELINE_WEEKS,
+    default_data_dir, write_injected, Injected, ReconcileReport, Resolved, Settings, Vault,
+    DB_FILE, MAX_PAGE_ROWS, TIMELINE_WEEKS,
 };
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,

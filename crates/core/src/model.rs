@@ -92,6 +92,7 @@ text_enum!(EventKind {
     Imported => "imported",
     Revealed => "revealed",
     Copied => "copied",
+    Used => "used",
     Verified => "verified",
     Edited => "edited",
     Enabled => "enabled",
@@ -185,6 +186,9 @@ pub enum EventKind {
     Imported,
     Revealed,
     Copied,
+    // The secret was handed to a program through a `tok://` reference or `tok run --env`
+    // (the detail says which command).
+    Used,
     Verified,
     Edited,
     Enabled,

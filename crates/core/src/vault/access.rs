@@ -83,12 +83,28 @@ impl Vault {
     pub fn reveal(&mut self, which: &str, why: Access) -> Result<SecretString> {
         let now = Utc::now();
         let token = self.find_live(which, now)?;
+        let secret = self.read_kept(&token)?;
+        let kind = match why {
+            Access::Revealed => EventKind::Revealed,
+            Access::Copied => EventKind::Copied,
+        };
+        let actor = self.actor();
+        record_use(&self.conn, &token.id, true, change(kind, None, now, &actor))?;
+        Ok(secret)
+    }
+
+    /// A kept token's secret from the keychain, checked against the token's fingerprint. Records
+    /// nothing: the caller says why it was read.
+    pub(super) fn read_kept(&mut self, token: &Token) -> Result<SecretString> {
         if token.storage == Storage::HashOnly {
-            return Err(ConflictError::HashOnly { name: token.name }.into());
+            return Err(ConflictError::HashOnly {
+                name: token.name.clone(),
+            }
+            .into());
         }
         let matching = |v: &Vault| -> Result<Option<SecretString>> {
             Ok(match v.secrets.get(&token.id)? {
-                Some(s) if v.holds(&s, &token)? => Some(s),
+                Some(s) if v.holds(&s, token)? => Some(s),
                 _ => None,
             })
         };
@@ -100,21 +116,16 @@ impl Vault {
             self.settle_pending(&lock)?;
             secret = matching(self)?;
         }
-        let Some(secret) = secret else {
-            tokens::set_secret_missing(&self.conn, &token.id, true)?;
-            return Err(SecretMissingError::NoMatchingSecret {
-                backend: self.secrets.backend(),
-                name: token.name,
-            }
-            .into());
-        };
-        let kind = match why {
-            Access::Revealed => EventKind::Revealed,
-            Access::Copied => EventKind::Copied,
-        };
-        let actor = self.actor();
-        record_use(&self.conn, &token.id, true, change(kind, None, now, &actor))?;
-        Ok(secret)
+        secret.ok_or_else(
+            || match tokens::set_secret_missing(&self.conn, &token.id, true) {
+                Ok(()) => SecretMissingError::NoMatchingSecret {
+                    backend: self.secrets.backend(),
+                    name: token.name.clone(),
+                }
+                .into(),
+                Err(e) => e,
+            },
+        )
     }
 }
 

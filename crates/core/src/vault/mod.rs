@@ -8,16 +8,18 @@
 //!
 //! The methods are split by concern, one `impl Vault` block per file: opening, settings and the
 //! helpers they share here; `lifecycle` (generate, add, edit, enable, rotate, delete); `access`
-//! (list, show, reveal, summary, timeline, services); `page` (the dashboard's window of rows and
-//! its counts); `verify`; `reconcile`.
+//! (list, show, reveal, summary, timeline, services); `resolve` (`tok://` references, inject);
+//! `page` (the dashboard's window of rows and its counts); `verify`; `reconcile`.
 
 mod access;
 mod lifecycle;
 mod page;
 mod reconcile;
+mod resolve;
 mod verify;
 
 pub use page::{MAX_PAGE_ROWS, TIMELINE_WEEKS};
+pub use resolve::{write_injected, Injected, Resolved};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
