@@ -35,7 +35,7 @@ const KEEP_CHUNKS = 12;
 export const REVEAL_SECONDS = 30;
 
 /** @type {Query} */
-const NO_FILTER = { state: null, service: null, scope: null, text: null, expiring_within_days: null, sort: "name", descending: false };
+const NO_FILTER = { state: null, service: null, scope: null, text: null, expiring_within_days: null, unused_for_days: null, sort: "name", descending: false };
 
 const state = {
   /** @type {Query} The query the controls say; the rows may still answer an older one. */

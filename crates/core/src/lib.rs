@@ -11,6 +11,7 @@ mod keyed_fingerprints;
 mod member_key;
 mod model;
 mod passphrase;
+mod reminders;
 pub mod secret_store;
 mod secret_tx;
 mod store;
@@ -32,6 +33,11 @@ pub use fingerprint::{hint_for, Fingerprint};
 pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;
 pub use passphrase::{passphrase_strength, Strength};
+pub use reminders::{
+    check_reminder_days, escape_markup, expiry_notification, parse_days, parse_reminder_days,
+    stale_notification, Notification, Reminder, Sent, StaleReminder, DESKTOP_ENTRY,
+    EXPIRED_LOOKBACK_DAYS, MAX_REMINDERS, MAX_REMINDER_DAYS, STALE_EVERY_DAYS, STALE_NAMES,
+};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{
@@ -41,7 +47,8 @@ pub use validate::{
     MAX_SERVICE_NAME_CHARS, MAX_TOKENS_PER_FILE, MAX_VAULT_FILE_BYTES,
 };
 pub use vault::{
-    default_data_dir, ReconcileReport, Settings, Vault, DB_FILE, MAX_PAGE_ROWS, TIMELINE_WEEKS,
+    default_data_dir, ReconcileReport, Settings, Vault, DB_FILE, DEFAULT_STALE_DAYS, MAX_PAGE_ROWS,
+    MAX_STALE_DAYS, TIMELINE_WEEKS,
 };
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,
