@@ -10,7 +10,7 @@ use tokenkeeper_core::{
     Origin, RotateRequest, Storage, Token, TokenEdit, Vault, VerifyStatus,
 };
 
-use crate::args::{EditArgs, ListArgs, RunArgs};
+use crate::args::{EditArgs, ListArgs, RunArgs, SettingsArgs};
 use crate::{output, secret_input};
 
 /// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
@@ -31,6 +31,7 @@ pub fn list(vault: &Vault, a: ListArgs, json: bool) -> Result<ExitCode> {
         scope: a.scope,
         text: a.search,
         expiring_within_days: a.expiring,
+        unused_for_days: a.unused_for,
         sort: a.sort.into(),
         descending: a.desc,
     };
@@ -319,6 +320,40 @@ fn child_exit_code(status: std::process::ExitStatus) -> u8 {
         }
     }
     u8::MAX
+}
+
+/// `tok settings [--reminders 30,7,1,0] [--stale-days 90d]`: changes what is given, then
+/// prints every setting.
+pub fn settings(vault: &mut Vault, a: SettingsArgs, json: bool) -> Result<ExitCode> {
+    let mut s = vault.settings()?;
+    if a.reminders.is_some() || a.stale_days.is_some() {
+        if let Some(days) = a.reminders {
+            s.reminder_days = days.0;
+        }
+        if let Some(days) = a.stale_days {
+            s.stale_days = days;
+        }
+        s = vault.update_settings(s)?;
+    }
+    if json {
+        output::json(&s);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reminders = if s.reminder_days.is_empty() {
+        "none".to_string()
+    } else {
+        let days: Vec<String> = s.reminder_days.iter().map(u32::to_string).collect();
+        format!(
+            "{} days before expiry (0: when it expires)",
+            days.join(", ")
+        )
+    };
+    println!("Display name:      {}", output::esc(&s.display_name));
+    println!("Clipboard clears:  after {} s", s.clipboard_clear_seconds);
+    println!("Expiry warning:    {} days", s.expiry_warning_days);
+    println!("Reminders:         {reminders}");
+    println!("Unused after:      {} days", s.stale_days);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tok calendar [-o FILE]`: the expiries as iCalendar, written atomically or printed.
