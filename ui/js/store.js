@@ -41,7 +41,7 @@ const state = {
   /** @type {Query} The query the controls say; the rows may still answer an older one. */
   query: NO_FILTER,
   /** @type {Summary} */
-  summary: { active: 0, disabled: 0, expiring_soon: 0, expired: 0 },
+  summary: { active: 0, disabled: 0, expiring_soon: 0, expired: 0, stale: 0 },
   /** @type {number[]} Active tokens expiring in each of the next weeks. */
   timeline: [],
   warningDays: 30,
