@@ -134,8 +134,9 @@ pub enum Command {
     /// the public key others export vault files to, and the member key to share with your team
     #[command(after_help = EXIT_CODES)]
     Whoami,
-    /// Write an iCalendar file (.ics) of every active token's expiry, with reminders 30, 7 and 1
-    /// days before and on the day; names, services and dates only, never a secret
+    /// Write an iCalendar file (.ics) of every active token's expiry, with the reminders of
+    /// `tok settings` (by default 30, 7 and 1 days before and on the day); names, services and
+    /// dates only, never a secret
     #[command(after_help = EXIT_CODES)]
     Calendar {
         /// The .ics file to write (replaced atomically); without it, print the calendar

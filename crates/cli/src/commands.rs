@@ -358,7 +358,8 @@ pub fn settings(vault: &mut Vault, a: SettingsArgs, json: bool) -> Result<ExitCo
 
 /// `tok calendar [-o FILE]`: the expiries as iCalendar, written atomically or printed.
 pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
-    let days = tokenkeeper_core::DEFAULT_REMINDER_DAYS;
+    // The alarms are the reminders of Settings (`tok settings --reminders`), as notifications.
+    let days = vault.settings()?.reminder_days;
     match output {
         None => {
             let (text, _) = vault.expiry_calendar(&days)?;
@@ -373,11 +374,11 @@ pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> 
                 }));
             } else {
                 println!(
-                    "Wrote {} token expir{} to {}, each with reminders 30, 7 and 1 days before \
-                     and on the day",
+                    "Wrote {} token expir{} to {}, {}",
                     summary.events,
                     if summary.events == 1 { "y" } else { "ies" },
-                    output::esc(&path.display().to_string())
+                    output::esc(&path.display().to_string()),
+                    alarms(&days)
                 );
             }
         }
@@ -385,9 +386,48 @@ pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> 
     Ok(ExitCode::SUCCESS)
 }
 
+/// "each with reminders 30, 7 and 1 days before and on the day": the alarms the calendar's
+/// events carry, in words.
+fn alarms(days: &[u32]) -> String {
+    let before: Vec<String> = days
+        .iter()
+        .filter(|d| **d > 0)
+        .map(u32::to_string)
+        .collect();
+    let on_the_day = days.contains(&0);
+    let before = match before.as_slice() {
+        [] => String::new(),
+        [one] => format!("{one} day{} before", if one == "1" { "" } else { "s" }),
+        [first @ .., last] => format!("{} and {last} days before", first.join(", ")),
+    };
+    match (before.is_empty(), on_the_day, days.len()) {
+        (true, false, _) => "with no reminders".to_string(),
+        (true, true, _) => "each with a reminder on the day".to_string(),
+        (false, false, 1) => format!("each with a reminder {before}"),
+        (false, false, _) => format!("each with reminders {before}"),
+        (false, true, _) => format!("each with reminders {before} and on the day"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_env_pair;
+    use super::{alarms, parse_env_pair};
+
+    #[test]
+    fn the_calendar_names_its_alarms_in_words() {
+        assert_eq!(
+            alarms(&[30, 7, 1, 0]),
+            "each with reminders 30, 7 and 1 days before and on the day"
+        );
+        assert_eq!(alarms(&[14, 3]), "each with reminders 14 and 3 days before");
+        assert_eq!(alarms(&[1]), "each with a reminder 1 day before");
+        assert_eq!(
+            alarms(&[7, 0]),
+            "each with reminders 7 days before and on the day"
+        );
+        assert_eq!(alarms(&[0]), "each with a reminder on the day");
+        assert_eq!(alarms(&[]), "with no reminders");
+    }
 
     #[test]
     fn env_pairs_split_at_the_first_equals_sign() {

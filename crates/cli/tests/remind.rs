@@ -589,6 +589,15 @@ fn settings_change_the_reminders_and_refuse_bad_input_changing_nothing() {
     assert_eq!(after["reminder_days"], serde_json::json!([14, 3]));
     assert_eq!(after["stale_days"], 180);
 
+    // The calendar's alarms are the same reminders.
+    let ics = tok.home.path().join("x.ics");
+    let out = tok.run(&["calendar", "-o", ics.to_str().unwrap()]).ok();
+    assert!(
+        out.stdout
+            .ends_with(", each with reminders 14 and 3 days before\n"),
+        "{}",
+        out.stdout
+    );
     // The thresholds are what remind uses: 10 days out is inside 14.
     let mut desktop = Desktop::with_server();
     generate(&tok, "ci", &["--expires", "10d"]);
