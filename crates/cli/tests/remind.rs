@@ -750,3 +750,36 @@ fn install_without_a_user_manager_writes_the_units_and_prints_the_command() {
         "\n  systemctl --user daemon-reload && systemctl --user enable --now tokenkeeper-remind.timer\n"
     ));
 }
+
+#[test]
+fn two_reminders_running_at_once_send_each_notification_once() {
+    let tok = Tok::new();
+    let mut desktop = Desktop::with_server();
+    for i in 0..8 {
+        generate(
+            &tok,
+            &format!("key-{i}"),
+            &["--expires", &format!("{}d", 1 + i)],
+        );
+    }
+    let start = |_| {
+        let mut cmd = tok.command(&["remind"]);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &desktop.address)
+            .env("TZ", "UTC");
+        cmd.spawn().unwrap()
+    };
+    let runs: Vec<Child> = (0..3).map(start).collect();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let mut titles: Vec<String> = desktop
+        .notifications()
+        .into_iter()
+        .map(|n| n.summary)
+        .collect();
+    assert_eq!(titles.len(), 8, "{titles:?}");
+    titles.sort();
+    titles.dedup();
+    assert_eq!(titles.len(), 8, "no reminder twice: {titles:?}");
+}
