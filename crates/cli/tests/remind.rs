@@ -49,6 +49,11 @@ impl Desktop {
             Path::new(NOTIFICATION_DAEMON).exists(),
             "notification-daemon is installed (scripts/packages.txt)"
         );
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "notification-daemon needs an X display: run the tests with scripts/test (a private \
+             Xvfb), or set DISPLAY"
+        );
         let mut d = Desktop::start(true);
         d.watch();
         d
