@@ -152,3 +152,18 @@ Name=org.freedesktop.secrets
 Exec=$1/gnome-keyring-unlocked
 SERVICE
 }
+
+# The desktop's notification server on the test bus: Debian's notification-daemon (the GNOME
+# reference server, a small GTK program on the tests' Xvfb display), D-Bus-activated on the first
+# Notify as a desktop session does, so tok remind and the app's reminders reach a real server.
+# Debian ships no service file for it (desktops bring their own server), so this writes one.
+# Tests watch the calls with dbus-monitor "interface='org.freedesktop.Notifications'".
+NOTIFICATION_DAEMON=/usr/lib/notification-daemon/notification-daemon
+write_notification_service() {
+  mkdir -p "$1"
+  cat >"$1/org.freedesktop.Notifications.service" <<SERVICE
+[D-BUS Service]
+Name=org.freedesktop.Notifications
+Exec=$NOTIFICATION_DAEMON
+SERVICE
+}

@@ -80,6 +80,7 @@ export const eventLabel = (kind) =>
     deleted: "Deleted",
     exported: "Exported",
     merged: "Merged from a vault file",
+    reminded: "Reminder sent",
   })[kind] ?? kind;
 
 /**

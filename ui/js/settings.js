@@ -54,7 +54,9 @@ async function save(event) {
   const warn = readNumber("set-warning", "set-warning-error", 1, 365, "Expiry warning");
   if (!name || clip === null || warn === null) return;
   try {
-    await saveSettings({ display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
+    // The fields this form does not show (reminders, stale days) are saved as they are.
+    const current = await loadSettings();
+    await saveSettings({ ...current, display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
     toast("Settings saved.");
   } catch (err) {
     $("settings-error").textContent = err.message;

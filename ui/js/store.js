@@ -35,13 +35,13 @@ const KEEP_CHUNKS = 12;
 export const REVEAL_SECONDS = 30;
 
 /** @type {Query} */
-const NO_FILTER = { state: null, service: null, scope: null, text: null, expiring_within_days: null, sort: "name", descending: false };
+const NO_FILTER = { state: null, service: null, scope: null, text: null, expiring_within_days: null, unused_for_days: null, sort: "name", descending: false };
 
 const state = {
   /** @type {Query} The query the controls say; the rows may still answer an older one. */
   query: NO_FILTER,
   /** @type {Summary} */
-  summary: { active: 0, disabled: 0, expiring_soon: 0, expired: 0 },
+  summary: { active: 0, disabled: 0, expiring_soon: 0, expired: 0, stale: 0 },
   /** @type {number[]} Active tokens expiring in each of the next weeks. */
   timeline: [],
   warningDays: 30,

@@ -30,6 +30,8 @@ Exit codes:
   7  the vault file could not be opened or trusted: wrong passphrase, encrypted to other keys,
      damaged, not a vault file, a newer format version, contents that break the format,
      unsigned (format version 1), a bad signature, or signed by a key not trusted
+  8  `tok remind` found no notification server (no desktop session), or it refused a
+     notification; what was not sent stays due
 `tok run` exits with the command's own exit code once the command has started
 (128 + N when signal N killed it).
 
@@ -133,14 +135,22 @@ pub enum Command {
     /// the public key others export vault files to, and the member key to share with your team
     #[command(after_help = EXIT_CODES)]
     Whoami,
-    /// Write an iCalendar file (.ics) of every active token's expiry, with reminders 30, 7 and 1
-    /// days before and on the day; names, services and dates only, never a secret
+    /// Write an iCalendar file (.ics) of every active token's expiry, with the reminders of
+    /// `tok settings` (by default 30, 7 and 1 days before and on the day); names, services and
+    /// dates only, never a secret
     #[command(after_help = EXIT_CODES)]
     Calendar {
         /// The .ics file to write (replaced atomically); without it, print the calendar
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Send the expiry reminders and the monthly stale-keys note that are due as desktop
+    /// notifications, once, and exit; --install runs it daily and at login
+    #[command(after_help = EXIT_CODES)]
+    Remind(RemindArgs),
+    /// Show the settings, or change the reminders and when a key counts as unused
+    #[command(after_help = EXIT_CODES)]
+    Settings(SettingsArgs),
     /// Print a shell completion script for tok (bash, zsh, fish, elvish or powershell)
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
@@ -235,12 +245,56 @@ pub struct ListArgs {
     /// Only active tokens that expire within this many days
     #[arg(long, value_name = "DAYS")]
     pub expiring: Option<u32>,
+    /// Only active tokens not used (revealed, copied, verified) for this long, e.g. 90d; a token
+    /// never used counts from its creation
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+    pub unused_for: Option<u32>,
     /// Sort order
     #[arg(long, value_enum, default_value = "name")]
     pub sort: SortArg,
     /// Sort descending
     #[arg(long)]
     pub desc: bool,
+}
+
+/// A number of days (`90` or `90d`), read by the core, whose error `tok` reports as it reports
+/// every core error.
+fn parse_days(text: &str) -> Result<u32, tokenkeeper_core::Error> {
+    tokenkeeper_core::parse_days(text)
+}
+
+/// Reminder thresholds as `--reminders` gives them: one value holding the whole list.
+#[derive(Debug, Clone)]
+pub struct ReminderDays(pub Vec<u32>);
+
+/// Reminder thresholds (`30,7,1,0`), read and checked by the core.
+fn parse_reminder_days(text: &str) -> Result<ReminderDays, tokenkeeper_core::Error> {
+    tokenkeeper_core::parse_reminder_days(text).map(ReminderDays)
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Print what would be sent, and send and record nothing
+    #[arg(long, conflicts_with_all = ["install", "uninstall"])]
+    pub dry_run: bool,
+    /// Run `tok remind` daily and at login: a per-user systemd timer
+    /// (~/.config/systemd/user/tokenkeeper-remind.timer), enabled when a user manager runs
+    #[arg(long, conflicts_with = "uninstall")]
+    pub install: bool,
+    /// Disable and remove what --install set up
+    #[arg(long)]
+    pub uninstall: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Expiry reminders, in days before expiry, comma-separated (0: when it expires; up to 10,
+    /// each 0-365; "none" for no reminders), e.g. 30,7,1,0
+    #[arg(long, value_name = "DAYS,...", value_parser = parse_reminder_days)]
+    pub reminders: Option<ReminderDays>,
+    /// A token unused for this long counts as stale (1-3650 days), e.g. 90d
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
+    pub stale_days: Option<u32>,
 }
 
 #[derive(Debug, Args)]

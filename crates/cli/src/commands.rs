@@ -11,7 +11,7 @@ use tokenkeeper_core::{
     Origin, RotateRequest, Storage, Token, TokenEdit, Vault, VerifyStatus,
 };
 
-use crate::args::{EditArgs, InjectArgs, ListArgs};
+use crate::args::{EditArgs, InjectArgs, ListArgs, SettingsArgs};
 use crate::{output, secret_input};
 
 /// Exit code of a negative answer (verify: not active; check: malformed; delete: declined).
@@ -32,6 +32,7 @@ pub fn list(vault: &Vault, a: ListArgs, json: bool) -> Result<ExitCode> {
         scope: a.scope,
         text: a.search,
         expiring_within_days: a.expiring,
+        unused_for_days: a.unused_for,
         sort: a.sort.into(),
         descending: a.desc,
     };
@@ -257,9 +258,44 @@ pub fn whoami(vault: &mut Vault, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `tok settings [--reminders 30,7,1,0] [--stale-days 90d]`: changes what is given, then
+/// prints every setting.
+pub fn settings(vault: &mut Vault, a: SettingsArgs, json: bool) -> Result<ExitCode> {
+    let mut s = vault.settings()?;
+    if a.reminders.is_some() || a.stale_days.is_some() {
+        if let Some(days) = a.reminders {
+            s.reminder_days = days.0;
+        }
+        if let Some(days) = a.stale_days {
+            s.stale_days = days;
+        }
+        s = vault.update_settings(s)?;
+    }
+    if json {
+        output::json(&s);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let reminders = if s.reminder_days.is_empty() {
+        "none".to_string()
+    } else {
+        let days: Vec<String> = s.reminder_days.iter().map(u32::to_string).collect();
+        format!(
+            "{} days before expiry (0: when it expires)",
+            days.join(", ")
+        )
+    };
+    println!("Display name:      {}", output::esc(&s.display_name));
+    println!("Clipboard clears:  after {} s", s.clipboard_clear_seconds);
+    println!("Expiry warning:    {} days", s.expiry_warning_days);
+    println!("Reminders:         {reminders}");
+    println!("Unused after:      {} days", s.stale_days);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `tok calendar [-o FILE]`: the expiries as iCalendar, written atomically or printed.
 pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> Result<ExitCode> {
-    let days = tokenkeeper_core::DEFAULT_REMINDER_DAYS;
+    // The alarms are the reminders of Settings (`tok settings --reminders`), as notifications.
+    let days = vault.settings()?.reminder_days;
     match output {
         None => {
             let (text, _) = vault.expiry_calendar(&days)?;
@@ -274,11 +310,11 @@ pub fn calendar(vault: &Vault, output: Option<&std::path::Path>, json: bool) -> 
                 }));
             } else {
                 println!(
-                    "Wrote {} token expir{} to {}, each with reminders 30, 7 and 1 days before \
-                     and on the day",
+                    "Wrote {} token expir{} to {}, {}",
                     summary.events,
                     if summary.events == 1 { "y" } else { "ies" },
-                    output::esc(&path.display().to_string())
+                    output::esc(&path.display().to_string()),
+                    alarms(&days)
                 );
             }
         }
@@ -325,4 +361,48 @@ pub fn inject(vault: &mut Vault, a: InjectArgs, json: bool) -> Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "each with reminders 30, 7 and 1 days before and on the day": the alarms the calendar's
+/// events carry, in words.
+fn alarms(days: &[u32]) -> String {
+    let before: Vec<String> = days
+        .iter()
+        .filter(|d| **d > 0)
+        .map(u32::to_string)
+        .collect();
+    let on_the_day = days.contains(&0);
+    let before = match before.as_slice() {
+        [] => String::new(),
+        [one] => format!("{one} day{} before", if one == "1" { "" } else { "s" }),
+        [first @ .., last] => format!("{} and {last} days before", first.join(", ")),
+    };
+    match (before.is_empty(), on_the_day, days.len()) {
+        (true, false, _) => "with no reminders".to_string(),
+        (true, true, _) => "each with a reminder on the day".to_string(),
+        (false, false, 1) => format!("each with a reminder {before}"),
+        (false, false, _) => format!("each with reminders {before}"),
+        (false, true, _) => format!("each with reminders {before} and on the day"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::alarms;
+
+    #[test]
+    fn the_calendar_names_its_alarms_in_words() {
+        assert_eq!(
+            alarms(&[30, 7, 1, 0]),
+            "each with reminders 30, 7 and 1 days before and on the day"
+        );
+        assert_eq!(alarms(&[14, 3]), "each with reminders 14 and 3 days before");
+        assert_eq!(alarms(&[1]), "each with a reminder 1 day before");
+        assert_eq!(
+            alarms(&[7, 0]),
+            "each with reminders 7 days before and on the day"
+        );
+        assert_eq!(alarms(&[0]), "each with a reminder on the day");
+        assert_eq!(alarms(&[]), "with no reminders");
+    }
 }

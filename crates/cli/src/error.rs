@@ -39,6 +39,27 @@ pub enum CliError {
     /// The import preview could not be turned into JSON.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
+    /// `tok remind` found no notification server on the session bus. Nothing was recorded.
+    #[error(
+        "No desktop notification server answered ({why}). tok remind needs a desktop session \
+         with one (GNOME Shell, KDE Plasma, dunst, notification-daemon, ...): run it from your \
+         session, or let `tok remind --install` run it there. Nothing was marked as sent; \
+         `tok remind --dry-run` lists what is due"
+    )]
+    NoNotificationServer { why: String },
+    /// The notification server refused a notification after `sent` went out; the rest stay due.
+    #[error(
+        "The notification server refused a notification ({why}) after {sent} went out; the \
+         rest were not marked as sent and go out at the next tok remind"
+    )]
+    NotificationRefused { sent: usize, why: String },
+    /// A unit file of the reminder timer could not be written or removed.
+    #[error("could not write or remove {}: {source}", path.display())]
+    UnitUnwritable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl CliError {
@@ -49,7 +70,10 @@ impl CliError {
             CliError::Input(_) => "invalid_input",
             CliError::SignerMismatch { .. } => "untrusted_signer",
             CliError::NeedsYes { .. } => "confirmation_required",
-            CliError::Json(_) => "storage",
+            CliError::Json(_) | CliError::UnitUnwritable { .. } => "storage",
+            CliError::NoNotificationServer { .. } | CliError::NotificationRefused { .. } => {
+                "notifications_unavailable"
+            }
         }
     }
 
@@ -59,7 +83,8 @@ impl CliError {
             CliError::Core(e) => core_exit_code(e),
             CliError::Input(_) | CliError::NeedsYes { .. } => 2,
             CliError::SignerMismatch { .. } => 7,
-            CliError::Json(_) => 6,
+            CliError::Json(_) | CliError::UnitUnwritable { .. } => 6,
+            CliError::NoNotificationServer { .. } | CliError::NotificationRefused { .. } => 8,
         }
     }
 }
@@ -113,6 +138,21 @@ pub enum InputError {
     #[error("could not write the man pages into {}: {source}", path.display())]
     ManPagesUnwritable {
         path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `tok remind --install` on a platform without systemd user timers.
+    #[error(
+        "tok remind --install sets up a systemd user timer, which this platform does not have; \
+         docs/cli.md shows how to run tok remind daily with launchd (macOS) or the Task \
+         Scheduler (Windows)"
+    )]
+    NoTimerHere,
+    #[error("could not find the user's configuration directory; set XDG_CONFIG_HOME")]
+    NoConfigDir,
+    /// The timer needs tok's own absolute path, and the OS does not give it.
+    #[error("could not find the path of this tok binary: {source}")]
+    NoOwnPath {
         #[source]
         source: std::io::Error,
     },
@@ -291,6 +331,21 @@ mod tests {
                 7,
             ),
             (InputError::NoCommand.into(), "invalid_input", 2),
+            (
+                CliError::NoNotificationServer {
+                    why: "ServiceUnknown".into(),
+                },
+                "notifications_unavailable",
+                8,
+            ),
+            (
+                CliError::NotificationRefused {
+                    sent: 1,
+                    why: "busy".into(),
+                },
+                "notifications_unavailable",
+                8,
+            ),
             (CliError::NeedsYes { count: 2 }, "confirmation_required", 2),
             (
                 CliError::SignerMismatch {

@@ -7,6 +7,7 @@ mod docs;
 mod error;
 mod masking;
 mod output;
+mod remind;
 mod run;
 mod secret_input;
 mod team;
@@ -62,6 +63,8 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Run(a) => run::run(vault, a),
         Command::Inject(a) => commands::inject(&mut vault, a, json),
         Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
+        Command::Remind(a) => remind::run(&mut vault, a, json),
+        Command::Settings(a) => commands::settings(&mut vault, a, json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

@@ -32,3 +32,7 @@ mod vault_file;
 mod docs;
 // `calendar`: the expiries as iCalendar, read back by Python's icalendar.
 mod calendar;
+// `remind` against a real notification server (notification-daemon on a private session bus,
+// watched by dbus-monitor): exact texts, once per threshold, no server, the stale-keys mention,
+// `settings`, `list --unused-for`, and the systemd timer of `remind --install`.
+mod remind;

@@ -506,6 +506,27 @@ pub enum InputError {
     /// An expiry warning outside 1-365 days.
     #[error("Expiry warning of {days} days is out of range; use 1 to 365 days")]
     ExpiryWarningDays { days: u32 },
+    /// An expiry reminder more than `max` days before expiry.
+    #[error(
+        "A reminder {days} days before expiry is out of range; use 0 (when it expires) to {max} \
+         days before"
+    )]
+    ReminderDays { days: u32, max: u32 },
+    /// More distinct reminder thresholds than allowed.
+    #[error(
+        "{count} reminders per token is too many; use at most {max} (for example 30, 7, 1, 0)"
+    )]
+    TooManyReminders { count: usize, max: usize },
+    /// A stale-days setting (or `--unused-for`) outside 1 to 3650 days.
+    #[error("Unused for {days} days is out of range; use 1 to 3650 days (for example 90)")]
+    StaleDays { days: u32 },
+    /// A number of days that does not read (`--unused-for abc`, a reminder list with a word in
+    /// it). `quoted` is the value as given.
+    #[error(
+        "{quoted} is not a number of days; write a whole number like 90 or 90d{}",
+        if *list { ", and separate reminders with commas, like 30, 7, 1, 0" } else { "" }
+    )]
+    NotDays { quoted: String, list: bool },
     /// A service limit of zero active tokens.
     #[error("A service must allow at least one active token; leave the limit empty for no limit")]
     ZeroMaxActive,

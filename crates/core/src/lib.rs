@@ -13,6 +13,7 @@ mod member_key;
 mod model;
 mod passphrase;
 mod reference;
+mod reminders;
 pub mod secret_store;
 mod secret_tx;
 mod store;
@@ -38,6 +39,11 @@ pub use reference::{
     read_text_file, template_references, Reference, MAX_REFERENCES, MAX_TEMPLATE_BYTES,
     REFERENCE_SCHEME,
 };
+pub use reminders::{
+    check_reminder_days, escape_markup, expiry_notification, parse_days, parse_reminder_days,
+    stale_notification, Notification, Reminder, Sent, StaleReminder, DESKTOP_ENTRY,
+    EXPIRED_LOOKBACK_DAYS, MAX_REMINDERS, MAX_REMINDER_DAYS, STALE_EVERY_DAYS, STALE_NAMES,
+};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{
@@ -48,7 +54,7 @@ pub use validate::{
 };
 pub use vault::{
     default_data_dir, write_injected, Injected, ReconcileReport, Resolved, Settings, Vault,
-    DB_FILE, MAX_PAGE_ROWS, TIMELINE_WEEKS,
+    DB_FILE, DEFAULT_STALE_DAYS, MAX_PAGE_ROWS, MAX_STALE_DAYS, TIMELINE_WEEKS,
 };
 pub use vault_file::{
     vault_file_protection, ChangeKind, ConflictKind, DestructiveKind, ExportSummary, ExportTarget,

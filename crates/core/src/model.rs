@@ -101,6 +101,7 @@ text_enum!(EventKind {
     Deleted => "deleted",
     Exported => "exported",
     Merged => "merged",
+    Reminded => "reminded",
 });
 
 impl TokenState {
@@ -197,6 +198,9 @@ pub enum EventKind {
     Deleted,
     Exported,
     Merged,
+    /// An expiry reminder was sent as an OS notification (by the app or `tok remind`); the
+    /// detail names the threshold and what the notification said.
+    Reminded,
 }
 
 /// A token with its service and activity, for the details page and `tok show`.
@@ -397,6 +401,9 @@ pub struct ListQuery {
     pub text: Option<String>,
     /// Only active tokens that expire within this many days.
     pub expiring_within_days: Option<u32>,
+    /// Only active tokens unused for at least this many days: not revealed, copied or verified
+    /// since (a token never used counts from its creation). The summary's `stale` card.
+    pub unused_for_days: Option<u32>,
     pub sort: SortKey,
     pub descending: bool,
 }
@@ -431,6 +438,8 @@ pub struct Summary {
     pub disabled: u64,
     pub expiring_soon: u64,
     pub expired: u64,
+    /// Active tokens unused for the stale-days setting ([`crate::Settings::stale_days`]).
+    pub stale: u64,
 }
 
 /// Who this install is: for `tok whoami` and Settings.
@@ -471,6 +480,8 @@ pub struct DashboardPage {
     pub timeline: Vec<u64>,
     /// The expiry warning setting the summary's "expiring soon" counts with.
     pub warning_days: u32,
+    /// The stale-days setting the summary's `stale` counts with.
+    pub stale_days: u32,
     /// Every scope a live (not deleted) token holds, sorted: the choices of the scope filter,
     /// whatever the query.
     pub scopes: Vec<String>,

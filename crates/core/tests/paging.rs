@@ -169,6 +169,11 @@ fn pages_agree_with_the_list_for_every_filter() {
             ..Default::default()
         },
         ListQuery {
+            unused_for_days: Some(90),
+            sort: SortKey::LastUsed,
+            ..Default::default()
+        },
+        ListQuery {
             text: Some("billing".into()),
             sort: SortKey::Service,
             ..Default::default()
@@ -572,7 +577,8 @@ fn a_store_from_before_the_index_is_indexed_when_opened() {
         secrets,
     } = m;
     drop(vault);
-    // Take the store back to schema 4, as an older Tokenkeeper left it.
+    // Take the store back to schema 4, as an older Tokenkeeper left it (without 005's and
+    // 006's tables, triggers and indexes).
     sql(
         dir.path(),
         "DROP TRIGGER tokens_after_insert; DROP TRIGGER tokens_after_update_text;
@@ -586,6 +592,7 @@ fn a_store_from_before_the_index_is_indexed_when_opened() {
          DROP INDEX tokens_live_expires_desc; DROP INDEX tokens_live_status;
          DROP INDEX tokens_live_status_desc; DROP INDEX tokens_live_service;
          DROP INDEX tokens_live_service_desc;
+         DROP TABLE reminders; DROP INDEX tokens_status_last_seen;
          PRAGMA user_version = 4;",
     );
     let v = open_mem(dir.path(), &secrets);

@@ -45,3 +45,6 @@ mod trust;
 mod references;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;
+// Expiry reminders (each threshold once, the nearest of several, a new expiry starts again,
+// never for disabled, deleted or never-expiring tokens, once across processes) and stale keys.
+mod reminders;

@@ -6,6 +6,7 @@ pub(crate) mod history;
 pub(crate) mod journal;
 pub(crate) mod members;
 pub(crate) mod meta;
+pub(crate) mod reminders;
 pub(crate) mod services;
 pub(crate) mod tokens;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_members.sql"),
     include_str!("migrations/004_keyed_fingerprints.sql"),
     include_str!("migrations/005_dashboard_paging.sql"),
+    include_str!("migrations/006_reminders.sql"),
 ];
 
 /// The schema version this build writes.

@@ -13,7 +13,14 @@ use crate::validate;
 /// something that is not a four-digit-year time (`+10000-01-01...` would otherwise sort before
 /// every real date and count as expired), so the dashboard's counts agree with the list, where
 /// [`from_row`] reads such an expiry as unset.
-const EXPIRES: &str = "(CASE WHEN expires_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN expires_at END)";
+pub(crate) const EXPIRES: &str =
+    "(CASE WHEN expires_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN expires_at END)";
+
+/// When a token was last used (revealed, copied, verified), or created if it never was: what
+/// "unused for N days" compares. A time an older version wrote that does not read counts as
+/// long ago, as [`from_row`] reads it (created at the epoch). Indexed by migration 006.
+const LAST_SEEN: &str = "(CASE WHEN last_used_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN last_used_at \
+     WHEN created_at GLOB '[0-9][0-9][0-9][0-9]-*' THEN created_at ELSE '' END)";
 
 const COLUMNS: &str = "id, name, description, service, origin, storage, scopes, status, \
     fingerprint, hint, created_at, created_by, updated_at, last_used_at, expires_at, rotated_at, \
@@ -411,7 +418,12 @@ pub(crate) fn page(
 /// from `token_counts` and one range of `tokens_status_expires`, so it does not read every row.
 fn count(conn: &Connection, q: &ListQuery, filter: &Filter, now: DateTime<Utc>) -> Result<u64> {
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
-    if blank(&q.service) && blank(&q.scope) && blank(&q.text) && q.expiring_within_days.is_none() {
+    if blank(&q.service)
+        && blank(&q.scope)
+        && blank(&q.text)
+        && q.expiring_within_days.is_none()
+        && q.unused_for_days.is_none()
+    {
         let n = |status: Status| status_count(conn, status);
         return Ok(match q.state {
             None => n(Status::Active)? + n(Status::Disabled)?,
@@ -583,6 +595,15 @@ impl Filter {
                 " AND status = 'active' AND {EXPIRES} > {a} AND {EXPIRES} <= {b}"
             ));
         }
+        if let Some(days) = q.unused_for_days {
+            let cutoff = stale_cutoff(days, now)?;
+            let a = arg(now_s.clone(), &mut args);
+            let b = arg(ts(cutoff), &mut args);
+            sql.push_str(&format!(
+                " AND status = 'active' AND ({EXPIRES} IS NULL OR {EXPIRES} > {a}) \
+                 AND {LAST_SEEN} <= {b}"
+            ));
+        }
         Ok(Filter {
             condition: sql,
             args,
@@ -605,8 +626,14 @@ fn order_by(q: &ListQuery) -> String {
     format!("{order}, name_key ASC, id ASC")
 }
 
-/// Counts for the summary strip: two counters and two ranges of `tokens_status_expires`.
-pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) -> Result<Summary> {
+/// Counts for the summary strip: two counters, two ranges of `tokens_status_expires` and one of
+/// `tokens_status_last_seen`.
+pub(crate) fn summary(
+    conn: &Connection,
+    warning_days: u32,
+    stale_days: u32,
+    now: DateTime<Utc>,
+) -> Result<Summary> {
     let soon = now + Duration::days(i64::from(warning_days));
     let expired = expired_count(conn, now)?;
     Ok(Summary {
@@ -614,7 +641,47 @@ pub(crate) fn summary(conn: &Connection, warning_days: u32, now: DateTime<Utc>) 
         disabled: status_count(conn, Status::Disabled)?,
         expiring_soon: expiring_between(conn, now, soon)?,
         expired,
+        stale: stale_count(conn, stale_days, now)?,
     })
+}
+
+/// The moment a token last used before counts as unused for `days` days; `days` must be 1 to
+/// [`crate::vault::MAX_STALE_DAYS`].
+fn stale_cutoff(days: u32, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if !(1..=crate::vault::MAX_STALE_DAYS).contains(&days) {
+        return Err(crate::error::InputError::StaleDays { days }.into());
+    }
+    Ok(now - Duration::days(i64::from(days)))
+}
+
+/// Active (not expired) tokens unused for `days` days: one range of `tokens_status_last_seen`,
+/// read from the index alone.
+pub(crate) fn stale_count(conn: &Connection, days: u32, now: DateTime<Utc>) -> Result<u64> {
+    let cutoff = stale_cutoff(days, now)?;
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM tokens WHERE status = 'active' AND {LAST_SEEN} <= ?1 \
+             AND ({EXPIRES} IS NULL OR {EXPIRES} > ?2)"
+        ))?
+        .query_row([ts(cutoff), ts(now)], |r| r.get(0))?)
+}
+
+/// The names of the `limit` stale tokens unused the longest (ties by name).
+pub(crate) fn stale_names(
+    conn: &Connection,
+    days: u32,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let cutoff = stale_cutoff(days, now)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT name FROM tokens WHERE status = 'active' AND {LAST_SEEN} <= ?1 \
+         AND ({EXPIRES} IS NULL OR {EXPIRES} > ?2) ORDER BY {LAST_SEEN}, name_key, id LIMIT ?3"
+    ))?;
+    let names = stmt
+        .query_map(rusqlite::params![ts(cutoff), ts(now), limit], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
 }
 
 /// Active tokens whose expiry is after `from` and at or before `to`.

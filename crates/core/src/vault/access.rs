@@ -50,9 +50,10 @@ impl Vault {
         tokens::list(&self.conn, q, Utc::now())
     }
 
-    /// Counts for the dashboard's summary strip.
+    /// Counts for the dashboard's summary strip (stale: by the stale-days setting).
     pub fn summary(&self, warning_days: u32) -> Result<Summary> {
-        tokens::summary(&self.conn, warning_days, Utc::now())
+        let stale_days = self.settings()?.stale_days;
+        tokens::summary(&self.conn, warning_days, stale_days, Utc::now())
     }
 
     /// Active tokens expiring in each of the next `weeks` weeks (week 0 starts now), for the

@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::DEFAULT_REMINDER_DAYS;
 use crate::error::{
     ConflictError, Error, InputError, KeychainError, NotFoundError, Result, StorageError,
 };
@@ -60,6 +61,12 @@ pub fn default_data_dir() -> Result<PathBuf> {
         .ok_or_else(|| InputError::NoDataDir.into())
 }
 
+/// The stale-days setting's default: GitHub's token pages flag a token unused for 90 days.
+pub const DEFAULT_STALE_DAYS: u32 = 90;
+
+/// The longest stale-days setting (and `--unused-for`): ten years.
+pub const MAX_STALE_DAYS: u32 = 3650;
+
 /// User preferences kept in the database (Settings screen).
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +74,12 @@ pub struct Settings {
     pub display_name: String,
     pub clipboard_clear_seconds: u32,
     pub expiry_warning_days: u32,
+    /// Expiry reminders, in days before a token expires (0: when it expires), largest first,
+    /// each once. Empty: no expiry reminders. Default 30, 7, 1, 0.
+    pub reminder_days: Vec<u32>,
+    /// A token unused for this many days counts as stale (the summary's card, `tok remind`'s
+    /// monthly mention). Default 90.
+    pub stale_days: u32,
 }
 
 /// One data directory: SQLite metadata plus the secret store.
@@ -162,6 +175,13 @@ impl Vault {
             display_name: self.actor(),
             clipboard_clear_seconds: num("clipboard_clear_seconds", 30)?,
             expiry_warning_days: num("expiry_warning_days", 30)?,
+            reminder_days: match meta::get(&self.conn, "reminder_days")? {
+                // A value this build cannot read (written by hand) falls back to the default.
+                Some(v) => crate::reminders::read_stored_days(&v)
+                    .unwrap_or_else(|| DEFAULT_REMINDER_DAYS.to_vec()),
+                None => DEFAULT_REMINDER_DAYS.to_vec(),
+            },
+            stale_days: num("stale_days", DEFAULT_STALE_DAYS)?,
         })
     }
 
@@ -179,8 +199,18 @@ impl Vault {
             }
             .into());
         }
+        let reminder_days = crate::reminders::check_reminder_days(&s.reminder_days)?;
+        if !(1..=MAX_STALE_DAYS).contains(&s.stale_days) {
+            return Err(InputError::StaleDays { days: s.stale_days }.into());
+        }
         let tx = store::write_tx(&self.conn)?;
         meta::set(&tx, "display_name", &name)?;
+        meta::set(
+            &tx,
+            "reminder_days",
+            &crate::reminders::stored_days(&reminder_days),
+        )?;
+        meta::set(&tx, "stale_days", &s.stale_days.to_string())?;
         meta::set(
             &tx,
             "clipboard_clear_seconds",

@@ -30,15 +30,17 @@ impl Vault {
         // A read transaction: the rows, the total and the counts come from one snapshot, even
         // while another process writes.
         let tx = self.conn.unchecked_transaction()?;
-        let warning_days = self.settings()?.expiry_warning_days;
+        let settings = self.settings()?;
+        let (warning_days, stale_days) = (settings.expiry_warning_days, settings.stale_days);
         let (rows, total) = tokens::page(&tx, query, offset, limit, now)?;
         let page = DashboardPage {
             rows,
             total,
             offset,
-            summary: tokens::summary(&tx, warning_days, now)?,
+            summary: tokens::summary(&tx, warning_days, stale_days, now)?,
             timeline: tokens::expiry_weeks(&tx, TIMELINE_WEEKS, now)?,
             warning_days,
+            stale_days,
             scopes: tokens::live_scopes(&tx)?,
         };
         tx.commit()?;
