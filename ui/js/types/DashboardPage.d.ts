@@ -30,6 +30,10 @@ timeline: Array<number>,
  */
 warning_days: number, 
 /**
+ * The stale-days setting the summary's `stale` counts with.
+ */
+stale_days: number, 
+/**
  * Every scope a live (not deleted) token holds, sorted: the choices of the scope filter,
  * whatever the query.
  */

@@ -4,4 +4,4 @@
 /**
  * The kinds of [`Event`].
  */
-export type EventKind = "created" | "imported" | "revealed" | "copied" | "verified" | "edited" | "enabled" | "disabled" | "rotated" | "deleted" | "exported" | "merged";
+export type EventKind = "created" | "imported" | "revealed" | "copied" | "verified" | "edited" | "enabled" | "disabled" | "rotated" | "deleted" | "exported" | "merged" | "reminded";

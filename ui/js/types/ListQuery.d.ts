@@ -20,4 +20,9 @@ text: string | null,
 /**
  * Only active tokens that expire within this many days.
  */
-expiring_within_days: number | null, sort: SortKey, descending: boolean, };
+expiring_within_days: number | null, 
+/**
+ * Only active tokens unused for at least this many days: not revealed, copied or verified
+ * since (a token never used counts from its creation). The summary's `stale` card.
+ */
+unused_for_days: number | null, sort: SortKey, descending: boolean, };

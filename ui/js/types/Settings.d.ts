@@ -4,4 +4,14 @@
 /**
  * User preferences kept in the database (Settings screen).
  */
-export type Settings = { display_name: string, clipboard_clear_seconds: number, expiry_warning_days: number, };
+export type Settings = { display_name: string, clipboard_clear_seconds: number, expiry_warning_days: number, 
+/**
+ * Expiry reminders, in days before a token expires (0: when it expires), largest first,
+ * each once. Empty: no expiry reminders. Default 30, 7, 1, 0.
+ */
+reminder_days: Array<number>, 
+/**
+ * A token unused for this many days counts as stale (the summary's card, `tok remind`'s
+ * monthly mention). Default 90.
+ */
+stale_days: number, };

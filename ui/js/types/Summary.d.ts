@@ -4,4 +4,8 @@
 /**
  * Counts for the dashboard's summary strip.
  */
-export type Summary = { active: number, disabled: number, expiring_soon: number, expired: number, };
+export type Summary = { active: number, disabled: number, expiring_soon: number, expired: number, 
+/**
+ * Active tokens unused for the stale-days setting ([`crate::Settings::stale_days`]).
+ */
+stale: number, };
