@@ -43,6 +43,7 @@ impl NotifyMonitor {
             .args([
                 "--session",
                 "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+                "type='signal',interface='org.freedesktop.Notifications',member='ActionInvoked'",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -70,6 +71,16 @@ impl NotifyMonitor {
     /// Every Notify call seen so far.
     pub fn calls(&self) -> Vec<Notify> {
         parse_notify_calls(&self.lines.lock().unwrap())
+    }
+
+    /// How many `ActionInvoked` signals (clicks the server reported) were seen.
+    pub fn clicks(&self) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("signal") && l.contains("member=ActionInvoked"))
+            .count()
     }
 
     /// The calls whose summary mentions `name`.
@@ -172,8 +183,30 @@ fn popups() -> BTreeSet<String> {
         .collect()
 }
 
-/// Waits for a popup that was not in `before` and clicks it as a user would.
-async fn click_new_popup(before: &BTreeSet<String>) {
+/// The popups on the display once those of earlier tests have timed out, so a new one is this
+/// test's. Called with the display to itself ([`App::watched`]).
+fn settled_popups() -> BTreeSet<String> {
+    let deadline = Instant::now() + NOTIFY_PATIENCE;
+    loop {
+        let now = popups();
+        if now.is_empty() || Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Starts the app with dbus-monitor watching and the popups before it noted.
+async fn start(name: &'static str, seed: Seed) -> (App, NotifyMonitor, BTreeSet<String>) {
+    let (app, (monitor, before)) =
+        App::watched(name, seed, || (NotifyMonitor::start(), settled_popups())).await;
+    (app, monitor, before)
+}
+
+/// Waits for a popup that was not in `before`, clicks it as a user would, and waits until the
+/// server reports the click on the bus.
+async fn click_new_popup(monitor: &NotifyMonitor, before: &BTreeSet<String>) {
+    let clicks = monitor.clicks();
     let deadline = Instant::now() + NOTIFY_PATIENCE;
     let popup = loop {
         let new: Vec<String> = popups().difference(before).cloned().collect();
@@ -185,11 +218,27 @@ async fn click_new_popup(before: &BTreeSet<String>) {
         assert!(Instant::now() < deadline, "no notification popup appeared");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // Still up? (A popup taken down meanwhile would let the click fall on the window below.)
+    assert!(
+        popups().contains(&popup),
+        "the popup went away before it could be clicked"
+    );
+    // A desktop's window manager keeps notification popups above other windows; Xvfb has no
+    // window manager, so the app's window, mapped later, may cover it. Raise it as one would.
     let status = Command::new("xdotool")
+        .args(["windowraise", &popup])
         .args(["mousemove", "--window", &popup, "40", "30", "click", "1"])
         .status()
         .unwrap();
     assert!(status.success(), "xdotool could not click the popup");
+    let deadline = Instant::now() + NOTIFY_PATIENCE;
+    while monitor.clicks() == clicks {
+        assert!(
+            Instant::now() < deadline,
+            "notification-daemon reported no click (ActionInvoked)"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn in_days(days: i64, hours: i64) -> DateTime<Utc> {
@@ -242,9 +291,11 @@ async fn a_token_expiring_in_two_days_is_reminded_once_and_the_click_opens_it() 
     seed.vault.set_enabled(&paused.id, false).unwrap();
     expiring(&mut seed, "forever-bot", None, None);
     let later = expiring(&mut seed, "later-bot", None, Some(in_days(45, 0)));
-    let monitor = NotifyMonitor::start();
-    let before = popups();
-    let app = App::with("reminders", seed).await;
+    let (app, monitor, before) = start("reminders", seed).await;
+    // Away from the dashboard, so the click's effect shows. (notification-daemon takes a popup
+    // down after a few seconds, so the test clicks it while it is up.)
+    app.click("#nav-settings").await;
+    app.wait_css("#view-settings:not([hidden])").await;
 
     // At start the app sends what is due: the nearest threshold crossed (7 days) for deploy-bot,
     // with the texts `tok remind` sends, and the `default` action a click reports.
@@ -264,9 +315,7 @@ async fn a_token_expiring_in_two_days_is_reminded_once_and_the_click_opens_it() 
     );
 
     // A click on the popup brings the window to that token's details, wherever it was.
-    app.click("#nav-settings").await;
-    app.wait_css("#view-settings:not([hidden])").await;
-    click_new_popup(&before).await;
+    click_new_popup(&monitor, &before).await;
     app.wait_css("#view-details:not([hidden])").await;
     app.wait_text("#details-name", |t| t == "deploy-bot").await;
     // The reminder is in the token's history.
@@ -309,10 +358,9 @@ async fn a_token_expiring_in_two_days_is_reminded_once_and_the_click_opens_it() 
 async fn reminder_days_set_in_settings_are_checked_saved_and_used() {
     let mut seed = Seed::new();
     set_reminder_days(&mut seed, &[1]);
-    expiring(&mut seed, "ci-key", Some("GitLab"), Some(in_days(3, 1)));
+    expiring(&mut seed, "ci-key", Some("GitLab"), Some(in_days(2, 23)));
     expiring(&mut seed, "canary", None, Some(in_days(0, 12)));
-    let monitor = NotifyMonitor::start();
-    let app = App::with("reminder-settings", seed).await;
+    let (app, monitor, _) = start("reminder-settings", seed).await;
 
     // With reminders only a day ahead, the canary (12 hours left) is reminded and ci-key is not.
     let canary = monitor.wait_about("canary").await;
@@ -390,9 +438,7 @@ async fn the_unused_card_counts_and_filters_stale_keys_and_its_notice_opens_them
     age(&home, &old, 120, None);
     age(&home, &used, 200, Some(10));
     age(&home, &idle, 300, None);
-    let monitor = NotifyMonitor::start();
-    let before = popups();
-    let app = App::with("stale", seed).await;
+    let (app, monitor, before) = start("stale", seed).await;
 
     app.wait_text("#stat-stale", |t| {
         t.starts_with('1') && t.contains("Unused for 90 days")
@@ -407,10 +453,9 @@ async fn the_unused_card_counts_and_filters_stale_keys_and_its_notice_opens_them
         "“old-key” has not been used for 90 days or more. Disable or delete the keys nobody \
          needs: the Unused card in Tokenkeeper, or tok list --unused-for 90d, lists them."
     );
-    app.click("#nav-settings").await;
-    app.wait_css("#view-settings:not([hidden])").await;
-    click_new_popup(&before).await;
-    app.wait_css("#view-dashboard:not([hidden])").await;
+    app.wait_rows(&["idle-off", "new-key", "old-key", "used-key"])
+        .await;
+    click_new_popup(&monitor, &before).await;
     app.wait_rows(&["old-key"]).await;
     assert_eq!(
         app.find("#stat-stale")
