@@ -26,3 +26,5 @@ mod hostile_text;
 mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
+// Expiry reminders as OS notifications, their Settings, a click on one, and the Unused card.
+mod reminders;

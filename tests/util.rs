@@ -99,7 +99,14 @@ impl App {
 
     /// Starts the built app binary through tauri-driver over the seeded data directory.
     pub async fn with(name: &'static str, seed: Seed) -> App {
+        App::watched(name, seed, || ()).await.0
+    }
+
+    /// As [`App::with`], running `watch` once this test has the display to itself and before
+    /// the app starts, to watch what the app does from its first moment (notifications).
+    pub async fn watched<T>(name: &'static str, seed: Seed, watch: impl FnOnce() -> T) -> (App, T) {
         let turn = ONE_WINDOW.lock().await;
+        let watching = watch();
         let Seed { home, vault } = seed;
         drop(vault);
         assert!(
@@ -147,7 +154,7 @@ impl App {
         };
         app.wait_css("#view-dashboard:not([hidden]) #result-count:not(:empty)")
             .await;
-        app
+        (app, watching)
     }
 
     /// The core over the same data directory, to check what the window did (or change it

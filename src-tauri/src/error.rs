@@ -39,14 +39,37 @@ impl AppError {
             AppError::Preview { .. } => "storage",
         }
     }
+
+    /// The setting a refused Settings save is about (its field name in `Settings`), so the page
+    /// shows the message next to that field.
+    pub fn field(&self) -> Option<&'static str> {
+        use tokenkeeper_core::{Error, InputError};
+        let AppError::Core(Error::InvalidInput(e)) = self else {
+            return None;
+        };
+        match e {
+            InputError::ClipboardSeconds { .. } => Some("clipboard_clear_seconds"),
+            InputError::ExpiryWarningDays { .. } => Some("expiry_warning_days"),
+            InputError::ReminderDays { .. }
+            | InputError::TooManyReminders { .. }
+            | InputError::NotDays { list: true, .. } => Some("reminder_days"),
+            InputError::StaleDays { .. } => Some("stale_days"),
+            _ => None,
+        }
+    }
 }
 
+/// `{kind, message}`, and `field` when the error is about one setting.
 impl Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut out = s.serialize_struct("AppError", 2)?;
+        let field = self.field();
+        let mut out = s.serialize_struct("AppError", 2 + usize::from(field.is_some()))?;
         out.serialize_field("kind", self.kind())?;
         out.serialize_field("message", &self.to_string())?;
+        if let Some(field) = field {
+            out.serialize_field("field", field)?;
+        }
         out.end()
     }
 }

@@ -9,6 +9,7 @@ mod error;
 mod ipc_check;
 #[cfg(test)]
 mod ipc_types;
+mod reminders;
 mod state;
 
 pub use command_list::COMMAND_NAMES;
@@ -31,9 +32,14 @@ macro_rules! handler {
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_notification::init())
         .manage(state::AppState::default())
         .manage(clipboard::LastCopy::default())
         .invoke_handler(app_commands!(handler))
+        .setup(|app| {
+            reminders::Reminders::start(app.handle());
+            Ok(())
+        })
         .build(tauri::generate_context!())
         .expect("Tokenkeeper could not start its window")
         .run(|app, event| {

@@ -33,10 +33,12 @@ export class ApiError extends Error {
   /**
    * @param {string} kind the core's error kind (`not_found`, `invalid_input`, ...), or `ipc`
    * @param {string} message what went wrong and what to do, for the user
+   * @param {string | null} [field] the input it is about, when the core names one (a setting)
    */
-  constructor(kind, message) {
+  constructor(kind, message, field = null) {
     super(message);
     this.kind = kind;
+    this.field = field;
   }
 }
 
@@ -55,8 +57,8 @@ async function call(command, args = {}) {
     return await tauri.core.invoke(command, args);
   } catch (err) {
     if (err && typeof err === "object" && "kind" in err) {
-      const { kind, message } = /** @type {{kind: string, message: string}} */ (err);
-      throw new ApiError(kind, message);
+      const { kind, message, field } = /** @type {{kind: string, message: string, field?: string}} */ (err);
+      throw new ApiError(kind, message, field ?? null);
     }
     throw new ApiError("ipc", String(err));
   }

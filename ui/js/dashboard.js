@@ -44,18 +44,21 @@ function drawSummary() {
   set("stat-disabled", summary.disabled);
   set("stat-expiring", summary.expiring_soon);
   set("stat-expired", summary.expired);
+  set("stat-stale", summary.stale);
   $("stat-expiring").querySelector("[data-label]").textContent = `Expiring in ${store.warningDays()} days`;
+  $("stat-stale").querySelector("[data-label]").textContent = `Unused for ${store.staleDays()} days`;
   statButtons().forEach((b) => b.setAttribute("aria-pressed", String(statActive(b.dataset.filter ?? ""))));
 }
 
-/** The summary strip's buttons, each naming its filter (active, disabled, expiring, expired). */
+/** The summary strip's buttons, each naming its filter (active, disabled, expiring, expired, stale). */
 const statButtons = () => /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll(".stat"));
 
 /** @param {string} filter */
 function statActive(filter) {
   const query = store.query();
   if (filter === "expiring") return query.expiring_within_days !== null;
-  return query.expiring_within_days === null && query.state === filter;
+  if (filter === "stale") return query.unused_for_days !== null;
+  return query.expiring_within_days === null && query.unused_for_days === null && query.state === filter;
 }
 
 function drawTimeline() {
@@ -102,7 +105,7 @@ function drawFilters() {
 function drawCount() {
   const n = store.total();
   const query = store.shownQuery();
-  const filtered = query.state || query.service || query.scope || query.text || query.expiring_within_days;
+  const filtered = query.state || query.service || query.scope || query.text || query.expiring_within_days || query.unused_for_days;
   $("result-count").textContent = `${fmt.count(n)} token${n === 1 ? "" : "s"}${filtered ? " match" : ""}`;
   const empty = n === 0;
   $("empty").hidden = !empty;
@@ -123,12 +126,14 @@ function onSearch() {
   }, 120);
 }
 
-/** @param {string} filter a stat button's: a token state, or "expiring" */
+/** @param {string} filter a stat button's: a token state, "expiring" or "stale" */
 function onStat(filter) {
   const on = !statActive(filter);
+  const state = filter !== "expiring" && filter !== "stale";
   store.setQuery({
-    state: on && filter !== "expiring" ? /** @type {Query["state"]} */ (filter) : null,
+    state: on && state ? /** @type {Query["state"]} */ (filter) : null,
     expiring_within_days: on && filter === "expiring" ? store.warningDays() : null,
+    unused_for_days: on && filter === "stale" ? store.staleDays() : null,
   });
 }
 
@@ -275,7 +280,7 @@ function onTableKey(event) {
 
 export function initDashboard() {
   $("search").addEventListener("input", onSearch);
-  $("filter-status").addEventListener("change", () => store.setQuery({ state: $("filter-status").value || null, expiring_within_days: null }));
+  $("filter-status").addEventListener("change", () => store.setQuery({ state: $("filter-status").value || null, expiring_within_days: null, unused_for_days: null }));
   $("filter-service").addEventListener("change", () => store.setQuery({ service: $("filter-service").value || null }));
   $("filter-scope").addEventListener("change", () => store.setQuery({ scope: $("filter-scope").value || null }));
   statButtons().forEach((b) => b.addEventListener("click", () => onStat(b.dataset.filter ?? "")));

@@ -11,7 +11,7 @@ import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
-import { closeToken, openTokenById, refresh } from "./store.js";
+import { closeToken, openTokenById, refresh, showStale } from "./store.js";
 
 const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
 
@@ -30,6 +30,11 @@ function route() {
     view = "view-team";
     closeToken();
     openTeam();
+  } else if (hash === "#/stale") {
+    // Where the monthly "unused keys" notification leads: the dashboard, filtered to them.
+    closeToken();
+    history.replaceState(null, "", "#/");
+    showStale();
   } else {
     closeToken();
     refresh();

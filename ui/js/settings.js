@@ -1,5 +1,6 @@
 // @ts-check
-// The Settings screen: display name, clipboard timeout, expiry warning, and who this install is.
+// The Settings screen: display name, clipboard timeout, expiry warning, expiry reminders, when a
+// key counts as unused, and who this install is.
 
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
@@ -13,6 +14,8 @@ export async function openSettings() {
     $("set-display-name").value = s.display_name;
     $("set-clipboard").value = s.clipboard_clear_seconds;
     $("set-warning").value = s.expiry_warning_days;
+    $("set-reminders").value = s.reminder_days.join(", ");
+    $("set-stale").value = s.stale_days;
     const fact = (/** @type {string} */ label, /** @type {string} */ value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
     $("identity").replaceChildren(
       ...fact("Vault id", about.identity.vault_id),
@@ -44,6 +47,28 @@ function readNumber(id, errorId, min, max, what) {
   return ok ? n : null;
 }
 
+/**
+ * The reminder days typed as "30, 7, 1, 0" (commas or spaces between them, "7d" reads as 7; empty
+ * is none), or null with the error shown when something in it is not a whole number of days. The
+ * core checks the range and says so next to the field.
+ * @returns {number[] | null}
+ */
+function readDays() {
+  const parts = /** @type {string} */ ($("set-reminders").value).split(/[\s,]+/).filter(Boolean);
+  const bad = parts.find((p) => !/^\d{1,4}d?$/i.test(p));
+  fieldError("set-reminders-error", bad === undefined ? "" : `"${bad}" is not a number of days; write whole numbers separated by commas, like 30, 7, 1, 0`);
+  return bad === undefined ? parts.map((p) => parseInt(p, 10)) : null;
+}
+
+/** Which field of the form a refused setting belongs to (the core names it). */
+const FIELD_ERRORS = /** @type {Record<string, string>} */ ({
+  display_name: "set-display-name-error",
+  clipboard_clear_seconds: "set-clipboard-error",
+  expiry_warning_days: "set-warning-error",
+  reminder_days: "set-reminders-error",
+  stale_days: "set-stale-error",
+});
+
 /** @param {SubmitEvent} event */
 async function save(event) {
   event.preventDefault();
@@ -52,14 +77,18 @@ async function save(event) {
   fieldError("set-display-name-error", name ? "" : "Display name is required");
   const clip = readNumber("set-clipboard", "set-clipboard-error", 5, 3600, "Clipboard time");
   const warn = readNumber("set-warning", "set-warning-error", 1, 365, "Expiry warning");
-  if (!name || clip === null || warn === null) return;
+  const days = readDays();
+  const stale = readNumber("set-stale", "set-stale-error", 1, 3650, "Unused after");
+  if (!name || clip === null || warn === null || days === null || stale === null) return;
   try {
-    // The fields this form does not show (reminders, stale days) are saved as they are.
-    const current = await loadSettings();
-    await saveSettings({ ...current, display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn });
+    const saved = await saveSettings({ display_name: name, clipboard_clear_seconds: clip, expiry_warning_days: warn, reminder_days: days, stale_days: stale });
+    // Shown as the core keeps them: sorted, each day once.
+    $("set-reminders").value = saved.reminder_days.join(", ");
     toast("Settings saved.");
   } catch (err) {
-    $("settings-error").textContent = err.message;
+    const field = FIELD_ERRORS[err.field ?? ""];
+    if (field) fieldError(field, err.message);
+    else $("settings-error").textContent = err.message;
   }
 }
 

@@ -17,7 +17,7 @@ import { showError } from "./toast.js";
  * @typedef {import("./types/TokenDetails").TokenDetails} OpenToken
  * @typedef {{
  *   rows: Token[], total: number, offset: number, summary: Summary, timeline: number[],
- *   warning_days: number, scopes?: string[],
+ *   warning_days: number, stale_days: number, scopes?: string[],
  * }} Page one window of rows and the counts (the core's DashboardPage)
  *
  * @typedef {"dashboard" | "rows" | "revealed" | "open" | "settings"} Topic
@@ -45,6 +45,8 @@ const state = {
   /** @type {number[]} Active tokens expiring in each of the next weeks. */
   timeline: [],
   warningDays: 30,
+  /** Days without use after which a key counts as unused (the stale setting). */
+  staleDays: 90,
   /** @type {Service[]} */
   services: [],
   /** @type {Set<string>} Every scope seen on a fetched row, for the scope filter. */
@@ -103,6 +105,7 @@ export const total = () => view.total;
 export const summary = () => state.summary;
 export const timeline = () => state.timeline;
 export const warningDays = () => state.warningDays;
+export const staleDays = () => state.staleDays;
 export const services = () => state.services;
 /** @param {string} name */
 export const serviceNamed = (name) => state.services.find((s) => s.name === name);
@@ -149,6 +152,7 @@ function takeCounts(page) {
   state.summary = page.summary;
   state.timeline = page.timeline;
   state.warningDays = page.warning_days;
+  state.staleDays = page.stale_days;
   // Every scope in the store when the core counts them; otherwise those of the rows seen so far.
   if (page.scopes) state.scopes = new Set(page.scopes);
   else page.rows.forEach((t) => t.scopes.forEach((s) => state.scopes.add(s)));
@@ -226,6 +230,12 @@ async function fetchChunk(chunk) {
   } finally {
     inFlight.delete(chunk);
   }
+}
+
+/** Lists the active keys unused for the stale setting's days, with every other filter cleared. */
+export function showStale() {
+  state.query = { ...NO_FILTER, sort: state.query.sort, descending: state.query.descending, unused_for_days: state.staleDays };
+  return refresh();
 }
 
 // --- the open token ----------------------------------------------------------------------------
@@ -308,12 +318,14 @@ export async function loadSettings() {
 }
 
 /**
- * Saves the settings; the dashboard is read again (the expiry warning changes its counts).
+ * Saves the settings and resolves to them as kept; the dashboard is read again (the expiry
+ * warning and the unused days change its counts).
  * @param {Settings} settings
  */
 export async function saveSettings(settings) {
-  await api.updateSettings(settings);
-  state.settings = settings;
+  const saved = await api.updateSettings(settings);
+  state.settings = saved;
   notify({ topic: "settings" });
   tokensChanged();
+  return saved;
 }

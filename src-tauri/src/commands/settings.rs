@@ -5,6 +5,7 @@ use tauri::State;
 use tokenkeeper_core::{Identity, ReconcileReport, Service, Settings};
 
 use crate::error::AppResult;
+use crate::reminders::Reminders;
 use crate::state::AppState;
 
 #[tauri::command(async)]
@@ -17,9 +18,16 @@ pub fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
     state.with_vault(|v| Ok(v.settings()?))
 }
 
+/// Saved settings can make reminders due (new thresholds), so the reminder thread looks again.
 #[tauri::command(async)]
-pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<Settings> {
-    state.with_vault(|v| Ok(v.update_settings(settings)?))
+pub fn update_settings(
+    state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
+    settings: Settings,
+) -> AppResult<Settings> {
+    let saved = state.with_vault(|v| Ok(v.update_settings(settings)?))?;
+    reminders.check_soon();
+    Ok(saved)
 }
 
 /// Who this install is, and what opening the data directory had to repair.

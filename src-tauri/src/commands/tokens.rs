@@ -10,6 +10,7 @@ use tokenkeeper_core::{
 
 use super::{SecretInput, ShownSecret};
 use crate::error::AppResult;
+use crate::reminders::Reminders;
 use crate::state::AppState;
 
 /// One window of the dashboard's rows (at most 500) with the total and the counts around it.
@@ -35,30 +36,39 @@ pub struct ShownOnce {
 
 /// The Generate drawer's fields: the core's [`NewToken`] and `keep`.
 #[tauri::command(async)]
-pub fn generate_token(state: State<'_, AppState>, input: GenerateRequest) -> AppResult<ShownOnce> {
-    state.with_vault(|v| {
+pub fn generate_token(
+    state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
+    input: GenerateRequest,
+) -> AppResult<ShownOnce> {
+    let shown = state.with_vault(|v| {
         let issued = v.generate(input)?;
         Ok(ShownOnce {
             token: issued.token,
             secret: Some(ShownSecret(issued.secret)),
             vault_id: v.identity().vault_id,
         })
-    })
+    })?;
+    reminders.check_soon();
+    Ok(shown)
 }
 
 /// The Add existing key form's fields (a `keep` it sends is ignored: an added key is always kept).
 #[tauri::command(async)]
 pub fn add_token(
     state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
     input: NewToken,
     key: SecretInput,
 ) -> AppResult<Token> {
-    state.with_vault(|v| {
+    let token = state.with_vault(|v| {
         Ok(v.import(ImportRequest {
             token: input,
             secret: key.0,
         })?)
-    })
+    })?;
+    reminders.check_soon();
+    Ok(token)
 }
 
 #[tauri::command(async)]
@@ -78,7 +88,12 @@ pub struct EditInput {
 }
 
 #[tauri::command(async)]
-pub fn edit_token(state: State<'_, AppState>, id: String, input: EditInput) -> AppResult<Token> {
+pub fn edit_token(
+    state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
+    id: String,
+    input: EditInput,
+) -> AppResult<Token> {
     let edit = TokenEdit {
         name: Some(input.name),
         description: Some(input.description),
@@ -86,26 +101,32 @@ pub fn edit_token(state: State<'_, AppState>, id: String, input: EditInput) -> A
         scopes: Some(input.scopes),
         expires_at: Some(input.expires_at),
     };
-    state.with_vault(|v| Ok(v.edit(&id, edit)?))
+    let token = state.with_vault(|v| Ok(v.edit(&id, edit)?))?;
+    reminders.check_soon();
+    Ok(token)
 }
 
 #[tauri::command(async)]
 pub fn set_token_enabled(
     state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
     id: String,
     enabled: bool,
 ) -> AppResult<Token> {
-    state.with_vault(|v| Ok(v.set_enabled(&id, enabled)?))
+    let token = state.with_vault(|v| Ok(v.set_enabled(&id, enabled)?))?;
+    reminders.check_soon();
+    Ok(token)
 }
 
 #[tauri::command(async)]
 pub fn rotate_token(
     state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
     id: String,
     grace: Grace,
     key: Option<SecretInput>,
 ) -> AppResult<ShownOnce> {
-    state.with_vault(|v| {
+    let shown = state.with_vault(|v| {
         let rotated = v.rotate(
             &id,
             RotateRequest {
@@ -118,7 +139,9 @@ pub fn rotate_token(
             secret: rotated.secret.map(ShownSecret),
             vault_id: v.identity().vault_id,
         })
-    })
+    })?;
+    reminders.check_soon();
+    Ok(shown)
 }
 
 #[tauri::command(async)]

@@ -14,6 +14,7 @@ use tokenkeeper_core::{
 
 use super::SecretInput;
 use crate::error::{AppError, AppResult};
+use crate::reminders::Reminders;
 use crate::state::AppState;
 
 #[tauri::command(async)]
@@ -141,6 +142,7 @@ pub fn trust_signer(state: State<'_, AppState>, name: Option<String>) -> AppResu
 #[tauri::command(async)]
 pub fn apply_import(
     state: State<'_, AppState>,
+    reminders: State<'_, Reminders>,
     take_theirs: Vec<String>,
     confirm_destructive: bool,
     on_progress: Channel<Progress>,
@@ -154,12 +156,15 @@ pub fn apply_import(
     if confirm_destructive {
         plan.confirm_destructive();
     }
-    state.with_vault(|v| {
+    let report = state.with_vault(|v| {
         Ok(v.apply_import(plan, |done, total| {
             // The page may have closed the dialog; the import goes on regardless.
             let _ = on_progress.send(Progress { done, total });
         })?)
-    })
+    })?;
+    // Imported tokens may bring expiries of their own.
+    reminders.check_soon();
+    Ok(report)
 }
 
 /// Forgets a preview the user cancelled.
