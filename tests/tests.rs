@@ -26,3 +26,6 @@ mod hostile_text;
 mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
+// The desktop side: Browse… in the real GTK file chooser, Add to calendar, one instance per
+// data directory, and the window's size and position remembered.
+mod desktop;
