@@ -569,6 +569,28 @@ fn wait_window_gone(window: &str, limit: Duration) -> bool {
     }
 }
 
+/// Cancels the system file chooser titled `title` with Escape, as a user who changed their mind.
+pub fn cancel_file_chooser(title: &str) {
+    let window = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        &format!("^{title}$"),
+    ]);
+    let window = window
+        .lines()
+        .next()
+        .expect("the chooser's window")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "Escape"]);
+    assert!(
+        wait_window_gone(&window, Duration::from_secs(10)),
+        "Escape did not close the file chooser {title:?}"
+    );
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
