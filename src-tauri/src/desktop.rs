@@ -42,7 +42,10 @@ pub fn window_state<R: Runtime>(data_dir: Option<&Path>) -> TauriPlugin<R> {
 /// The D-Bus id of the instance over `data_dir`: the app identifier and a hash of the data
 /// directory's canonical path (a D-Bus name element must not start with a digit, hence `d`).
 pub fn instance_id(identifier: &str, data_dir: &Path) -> String {
-    let dir: PathBuf = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    // Not made yet on a first launch: then at least absolute, as the next launch's will be.
+    let dir: PathBuf = std::fs::canonicalize(data_dir)
+        .or_else(|_| std::path::absolute(data_dir))
+        .unwrap_or_else(|_| data_dir.to_path_buf());
     let digest = Sha256::digest(dir.as_os_str().as_encoded_bytes());
     let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
     format!("{identifier}.d{hex}")
@@ -71,6 +74,10 @@ mod tests {
         std::fs::create_dir(a.path().join("x")).unwrap();
         assert_eq!(id(a.path()), id(&a.path().join("x").join("..")));
         assert_ne!(id(a.path()), id(b.path()));
+        // A relative home not made yet is the instance of where it will be.
+        let relative = Path::new("tokenkeeper-not-made-yet");
+        let absolute = std::env::current_dir().unwrap().join(relative);
+        assert_eq!(id(relative), id(&absolute));
     }
 
     #[test]
