@@ -28,3 +28,6 @@ mod team;
 mod dashboard;
 // Expiry reminders as OS notifications, their Settings, a click on one, and the Unused card.
 mod reminders;
+// The desktop side: Browse… in the real GTK file chooser, Add to calendar, one instance per
+// data directory, and the window's size and position remembered.
+mod desktop;

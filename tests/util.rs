@@ -26,8 +26,17 @@ pub struct App {
     pub client: Client,
     pub home: TempDir,
     name: &'static str,
-    driver: Child,
+    driver: Driver,
     _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+/// tauri-driver and everything it started, stopped when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        stop(&mut self.0);
+    }
 }
 
 /// The data directory before the window opens: seed it through the same core the app uses.
@@ -149,7 +158,7 @@ impl App {
             client,
             home,
             name,
-            driver,
+            driver: Driver(driver),
             _turn: turn,
         };
         app.wait_css("#view-dashboard:not([hidden]) #result-count:not(:empty)")
@@ -412,16 +421,68 @@ impl App {
     }
 
     /// Saves the final screenshot and closes the window.
-    pub async fn finish(mut self) {
+    pub async fn finish(self) {
         self.screenshot("").await;
         let _ = self.client.clone().close().await;
-        stop(&mut self.driver);
     }
-}
 
-impl Drop for App {
-    fn drop(&mut self) {
-        stop(&mut self.driver);
+    /// The app's process (started by WebKitWebDriver in tauri-driver's process group).
+    pub fn pid(&self) -> Option<u32> {
+        let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_tokenkeeper")).ok()?;
+        let group = self.driver.0.id();
+        std::fs::read_dir("/proc")
+            .ok()?
+            .flatten()
+            .filter_map(|p| p.file_name().to_str()?.parse::<u32>().ok())
+            .find(|pid| {
+                let proc = PathBuf::from(format!("/proc/{pid}"));
+                let ours = std::fs::read_link(proc.join("exe")).is_ok_and(|e| e == exe);
+                // Field 5 of stat is the process group; the name before it may hold spaces.
+                let stat = std::fs::read_to_string(proc.join("stat")).unwrap_or_default();
+                let group_of = stat
+                    .rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse::<u32>().ok());
+                ours && group_of == Some(group)
+            })
+    }
+
+    /// Quits as the user does with the window's close button, waits until the app's process is
+    /// gone, and hands back the data directory (to launch the app again over it).
+    pub async fn quit(self) -> TempDir {
+        let pid = self.pid().expect("the app's process");
+        assert!(
+            request_window_close("Tokenkeeper"),
+            "[{}] no top-level window named Tokenkeeper",
+            self.name
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Path::new(&format!("/proc/{pid}")).exists() {
+            assert!(
+                Instant::now() < deadline,
+                "[{}] the app did not quit",
+                self.name
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let App { home, driver, .. } = self;
+        drop(driver);
+        home
+    }
+
+    /// The X window of the app (the top-level one named Tokenkeeper that this app's process
+    /// shows), found with xdotool.
+    pub fn x_window(&self) -> String {
+        let pid = self.pid().expect("the app's process").to_string();
+        let found = xdotool(&[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--pid",
+            &pid,
+            "--name",
+            "^Tokenkeeper$",
+        ]);
+        found.lines().next().expect("a window").to_string()
     }
 }
 
@@ -431,6 +492,110 @@ fn stop(driver: &mut Child) {
         .args(["-TERM", "--", &format!("-{}", driver.id())])
         .status();
     let _ = driver.wait();
+}
+
+/// Runs xdotool (which drives windows the WebDriver cannot reach, as a user's keyboard and mouse
+/// would) and returns what it printed; fails the test when it fails or takes over 30 seconds.
+pub fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("timeout")
+        .arg("30")
+        .arg("xdotool")
+        .args(args)
+        .output()
+        .expect("xdotool is needed to drive native windows (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Picks `path` in the system file chooser titled `title` as a user at the keyboard does: waits
+/// for it, focuses it (there is no window manager to do that), opens the location field (Ctrl+L;
+/// a save chooser has its name field focused already), types the path and presses Return.
+pub fn choose_in_file_chooser(title: &str, path: &Path) {
+    let window = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        &format!("^{title}$"),
+    ]);
+    let window = window
+        .lines()
+        .next()
+        .expect("the chooser's window")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+    // Whatever the field holds (a proposed name) is selected, then typed over.
+    xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
+    xdotool(&[
+        "type",
+        "--delay",
+        "15",
+        path.to_str().expect("a UTF-8 path"),
+    ]);
+    // Return may first close the completion popup the typed path opened; pressed again (as a
+    // user would) until the chooser is gone.
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(300));
+        xdotool(&["key", "--clearmodifiers", "Return"]);
+        if wait_window_gone(&window, Duration::from_secs(2)) {
+            return;
+        }
+    }
+    panic!(
+        "the file chooser {title:?} did not take the typed path {}",
+        path.display()
+    );
+}
+
+/// Waits up to `limit` until the X window `window` is no longer shown; whether it went.
+fn wait_window_gone(window: &str, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        let shown = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "."])
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .any(|w| w == window)
+            })
+            .unwrap_or(false);
+        if !shown {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Cancels the system file chooser titled `title` with Escape, as a user who changed their mind.
+pub fn cancel_file_chooser(title: &str) {
+    let window = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        &format!("^{title}$"),
+    ]);
+    let window = window
+        .lines()
+        .next()
+        .expect("the chooser's window")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "Escape"]);
+    assert!(
+        wait_window_gone(&window, Duration::from_secs(10)),
+        "Escape did not close the file chooser {title:?}"
+    );
 }
 
 fn free_port() -> u16 {

@@ -47,6 +47,8 @@ macro_rules! app_commands {
             team::team_list,
             team::team_add,
             team::team_remove,
+            chooser::choose_path,
+            calendar::write_calendar,
         }
     };
 }

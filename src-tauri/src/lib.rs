@@ -4,6 +4,7 @@
 mod command_list;
 mod clipboard;
 mod commands;
+mod desktop;
 mod error;
 #[cfg(test)]
 mod ipc_check;
@@ -30,9 +31,19 @@ macro_rules! handler {
 ///
 /// Panics when the window system or webview cannot start; there is no app without them.
 pub fn run() {
+    // Without a data directory (no home), the window shows that error; these two fall back to
+    // one instance per user and the plugin's own state file.
+    let data_dir = tokenkeeper_core::default_data_dir().ok();
+    let context = tauri::generate_context!();
+    let identifier = context.config().identifier.clone();
     tauri::Builder::default()
+        // First: a second launch over the same data directory stops here, before any window.
+        .plugin(desktop::single_instance(&identifier, data_dir.as_deref()))
+        .plugin(desktop::window_state(data_dir.as_deref()))
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_notification::init())
+        // The system file chooser, opened by `choose_path` only: the page gets no dialog grant.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
         .manage(clipboard::LastCopy::default())
         .invoke_handler(app_commands!(handler))
@@ -40,7 +51,7 @@ pub fn run() {
             reminders::Reminders::start(app.handle());
             Ok(())
         })
-        .build(tauri::generate_context!())
+        .build(context)
         .expect("Tokenkeeper could not start its window")
         .run(|app, event| {
             if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
