@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod docs;
 mod error;
+mod intake;
 mod output;
 mod secret_input;
 mod team;
@@ -59,6 +60,8 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Team(c) => team::run(&mut vault, c, json),
         Command::Run(a) => commands::run(vault, a),
         Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
+        Command::ImportEnv(a) => intake::import_env(&mut vault, a, json),
+        Command::ImportFrom(a) => intake::import_from(&mut vault, a, json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

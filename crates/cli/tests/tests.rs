@@ -29,3 +29,6 @@ mod vault_file;
 mod docs;
 // `calendar`: the expiries as iCalendar, read back by Python's icalendar.
 mod calendar;
+// `import-env` (with --rewrite) and `import-from`: KeePassXC exports made by the real
+// keepassxc-cli, keys already held, refusals by line that change nothing.
+mod intake;

@@ -41,5 +41,7 @@ mod vault_file_bad_input;
 mod vault_interop;
 // Members and signatures: the team, signed exports, unknown signers, forged and unsigned files.
 mod trust;
+// Keys taken in from .env files, Bitwarden and CSV exports through one plan; the .env rewrite.
+mod intake;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;
