@@ -26,3 +26,5 @@ mod hostile_text;
 mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
+// Import keys: a .env file previewed, applied and rewritten; a refused plan changes nothing.
+mod intake;

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tokenkeeper_core::intake::IntakePlan;
 use tokenkeeper_core::{
     DashboardPage, ExportSummary, FileProtection, GenerateRequest, Grace, ListQuery, Member,
     MergePlan, MergeReport, NewToken, Service, Settings, Strength, Token, TokenDetails,
@@ -20,6 +21,7 @@ use tokenkeeper_core::{
 use ts_rs::{Config, TS};
 
 use crate::command_list::COMMAND_NAMES;
+use crate::commands::intake::{IntakeApplied, IntakeKind};
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
 use crate::commands::tokens::{EditInput, ShownOnce};
@@ -36,7 +38,8 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     macro_rules! export_all {
         ($($ty:ty),* $(,)?) => { $( <$ty as TS>::export_all(&cfg)?; )* };
     }
-    // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON).
+    // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON);
+    // `preview_intake` an IntakePlan (IntakePlanView).
     export_all!(
         About,
         DashboardPage,
@@ -46,6 +49,9 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         FileProtection,
         GenerateRequest,
         Grace,
+        IntakeApplied,
+        IntakeKind,
+        IntakePlan,
         ListQuery,
         Member,
         MergePlan,

@@ -11,6 +11,7 @@ import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
+import { initIntake } from "./intake.js";
 import { closeToken, openTokenById, refresh } from "./store.js";
 
 const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
@@ -87,6 +88,7 @@ function init() {
   initSettings();
   initTeam();
   initVaultFile();
+  initIntake();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));
   $("open-add").addEventListener("click", () => openDrawer("add"));
   $("empty-generate").addEventListener("click", () => openDrawer("generate"));

@@ -41,6 +41,8 @@ mod vault_file_bad_input;
 mod vault_interop;
 // Members and signatures: the team, signed exports, unknown signers, forged and unsigned files.
 mod trust;
+// The dotenv parser reads what python-dotenv reads (the real python3-dotenv).
+mod dotenv_interop;
 // Keys taken in from .env files, Bitwarden and CSV exports through one plan; the .env rewrite.
 mod intake;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
