@@ -50,6 +50,8 @@ macro_rules! app_commands {
             intake::preview_intake,
             intake::apply_intake,
             intake::cancel_intake,
+            chooser::choose_path,
+            calendar::write_calendar,
         }
     };
 }

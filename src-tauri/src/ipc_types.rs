@@ -21,6 +21,8 @@ use tokenkeeper_core::{
 use ts_rs::{Config, TS};
 
 use crate::command_list::COMMAND_NAMES;
+use crate::commands::calendar::CalendarWritten;
+use crate::commands::chooser::ChooserPurpose;
 use crate::commands::intake::{IntakeApplied, IntakeKind};
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
@@ -42,6 +44,8 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     // `preview_intake` an IntakePlan (IntakePlanView).
     export_all!(
         About,
+        CalendarWritten,
+        ChooserPurpose,
         DashboardPage,
         EditInput,
         ExportSummary,

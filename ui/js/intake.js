@@ -44,7 +44,7 @@ async function doPreview(event) {
   resetPreview();
   const path = $("k-path").value.trim();
   if (!path) {
-    fieldError("k-path-error", "File is required: type its full path");
+    fieldError("k-path-error", "File is required: type its full path, or pick it with Browse…");
     $("k-path").focus();
     return;
   }
@@ -94,6 +94,24 @@ function drawPreview(plan) {
   $("intake-apply").focus();
 }
 
+/** Browse…: the system file chooser, starting at the typed path; the choice lands in the field. */
+async function browse() {
+  fieldError("k-path-error", "");
+  const button = /** @type {HTMLButtonElement} */ ($("k-browse"));
+  button.disabled = true; // one chooser at a time
+  try {
+    const chosen = await api.choosePath("env", $("k-path").value);
+    if (chosen) {
+      $("k-path").value = chosen;
+      resetPreview();
+    }
+  } catch (err) {
+    fieldError("k-path-error", err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function doApply() {
   const button = $("intake-apply");
   button.disabled = true;
@@ -114,6 +132,7 @@ async function doApply() {
 export function initIntake() {
   $("open-intake").addEventListener("click", openIntake);
   $("intake-form").addEventListener("submit", doPreview);
+  $("k-browse").addEventListener("click", browse);
   $("k-kind").addEventListener("change", syncKind);
   ["k-path", "k-prefix", "k-map"].forEach((id) => $(id).addEventListener("input", resetPreview));
   $("k-rewrite").addEventListener("change", resetPreview);
