@@ -82,7 +82,10 @@ fn reads_what_python_dotenv_reads() {
                  LAST=end";
     // python-dotenv leaves a byte-order mark to the file's decoding (utf-8-sig); given the text,
     // it is handed over without one.
-    assert_eq!(ours(fixed), python_dotenv(fixed.trim_start_matches('\u{feff}')));
+    assert_eq!(
+        ours(fixed),
+        python_dotenv(fixed.trim_start_matches('\u{feff}'))
+    );
 
     let words = [
         "ghp_0123456789abcdefghijABCDEFGHIJ012345",
