@@ -31,3 +31,5 @@ mod reminders;
 // The desktop side: Browse… in the real GTK file chooser, Add to calendar, one instance per
 // data directory, and the window's size and position remembered.
 mod desktop;
+// Import keys: a .env file previewed, applied and rewritten; a refused plan changes nothing.
+mod intake;

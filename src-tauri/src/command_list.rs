@@ -47,6 +47,9 @@ macro_rules! app_commands {
             team::team_list,
             team::team_add,
             team::team_remove,
+            intake::preview_intake,
+            intake::apply_intake,
+            intake::cancel_intake,
             chooser::choose_path,
             calendar::write_calendar,
         }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tokenkeeper_core::intake::IntakePlan;
 use tokenkeeper_core::{
     DashboardPage, ExportSummary, FileProtection, GenerateRequest, Grace, ListQuery, Member,
     MergePlan, MergeReport, NewToken, Service, Settings, Strength, Token, TokenDetails,
@@ -22,6 +23,7 @@ use ts_rs::{Config, TS};
 use crate::command_list::COMMAND_NAMES;
 use crate::commands::calendar::CalendarWritten;
 use crate::commands::chooser::ChooserPurpose;
+use crate::commands::intake::{IntakeApplied, IntakeKind};
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
 use crate::commands::tokens::{EditInput, ShownOnce};
@@ -38,7 +40,8 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     macro_rules! export_all {
         ($($ty:ty),* $(,)?) => { $( <$ty as TS>::export_all(&cfg)?; )* };
     }
-    // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON).
+    // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON);
+    // `preview_intake` an IntakePlan (IntakePlanView).
     export_all!(
         About,
         CalendarWritten,
@@ -50,6 +53,9 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         FileProtection,
         GenerateRequest,
         Grace,
+        IntakeApplied,
+        IntakeKind,
+        IntakePlan,
         ListQuery,
         Member,
         MergePlan,

@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 use tokenkeeper_core::{default_data_dir, MergePlan, Vault};
 
+use crate::commands::intake::PendingIntake;
 use crate::error::{AppError, AppResult};
 
 /// Managed Tauri state: the vault, behind a lock because commands run on a thread pool.
@@ -13,6 +14,8 @@ pub struct AppState {
     vault: Mutex<Option<Vault>>,
     /// The import preview waiting for Apply; it holds the file's secrets, so it stays here.
     plan: Mutex<Option<MergePlan>>,
+    /// The Import keys preview waiting for Apply; it holds the keys, so it stays here too.
+    intake: Mutex<Option<PendingIntake>>,
 }
 
 impl AppState {
@@ -47,5 +50,15 @@ impl AppState {
     /// Takes the import preview for Apply; a second Apply finds none.
     pub fn take_plan(&self) -> Option<MergePlan> {
         self.plan.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// Keeps (or with `None`, drops) the Import keys preview until Apply.
+    pub fn keep_intake(&self, pending: Option<PendingIntake>) {
+        *self.intake.lock().unwrap_or_else(|p| p.into_inner()) = pending;
+    }
+
+    /// Takes the Import keys preview for Apply; a second Apply finds none.
+    pub fn take_intake(&self) -> Option<PendingIntake> {
+        self.intake.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }

@@ -16,6 +16,9 @@
 /** @typedef {import("./types/ExportTo").ExportTo} ExportTo */
 /** @typedef {import("./types/FileProtection").FileProtection} FileProtection */
 /** @typedef {import("./types/Grace").Grace} Grace */
+/** @typedef {import("./types/IntakeApplied").IntakeApplied} IntakeApplied */
+/** @typedef {import("./types/IntakeKind").IntakeKind} IntakeKind */
+/** @typedef {import("./types/IntakePlan").IntakePlan} IntakePlan */
 /** @typedef {import("./types/ListQuery").ListQuery} ListQuery */
 /** @typedef {import("./types/Member").Member} Member */
 /** @typedef {import("./types/MergePlan").MergePlan} MergePlan */
@@ -205,6 +208,25 @@ export function applyImport(takeTheirs, confirmDestructive, onProgress) {
 export const trustSigner = (name) => call("trust_signer", { name: name ?? null });
 /** @returns {Promise<null>} */
 export const cancelImport = () => call("cancel_import");
+
+// --- import keys (.env, KeePassXC, Bitwarden, CSV) --------------------------------------------
+/**
+ * Reads the file and previews its import; the plan waits on the Rust side for Apply.
+ * @param {IntakeKind} kind
+ * @param {string} path
+ * @param {string} prefix
+ * @param {string | null} map the CSV column mapping (name=Title,secret=Password,...), csv only
+ * @returns {Promise<IntakePlan>}
+ */
+export const previewIntake = (kind, path, prefix, map) => call("preview_intake", { kind, path, prefix: prefix || null, map });
+/**
+ * Applies the last preview; with rewrite, a .env file's values then become tok://NAME.
+ * @param {boolean} rewrite
+ * @returns {Promise<IntakeApplied>}
+ */
+export const applyIntake = (rewrite) => call("apply_intake", { rewrite });
+/** @returns {Promise<null>} */
+export const cancelIntake = () => call("cancel_intake");
 
 // --- team --------------------------------------------------------------------------------------
 /**

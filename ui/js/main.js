@@ -13,6 +13,7 @@ import { initSettings, openSettings } from "./settings.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
 import { closeToken, openTokenById, refresh, showStale } from "./store.js";
+import { initIntake } from "./intake.js";
 
 const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
 
@@ -94,6 +95,7 @@ function init() {
   initSettings();
   initTeam();
   initVaultFile();
+  initIntake();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));
   $("open-add").addEventListener("click", () => openDrawer("add"));
   $("empty-generate").addEventListener("click", () => openDrawer("generate"));

@@ -123,6 +123,8 @@ enum Op {
     Export,
     /// Change the peer, then import the peer's export here.
     FileImport,
+    /// Keep the keys of a .env file (two new keys, one transaction: tok import-env's path).
+    EnvImport,
 }
 
 impl Op {
@@ -139,6 +141,7 @@ impl Op {
             Op::Verify => "verify",
             Op::Export => "export",
             Op::FileImport => "file-import",
+            Op::EnvImport => "env-import",
         }
     }
 }
@@ -519,6 +522,75 @@ fn import_from_peer(
     }
 }
 
+/// Keeps the keys of a `.env` file of two new keys, through the plan and the one transaction
+/// `tok import-env` uses. Each key is logged under its own name as an `import`: `start` before
+/// the apply, then `ok` with its state, or `fail` (for both: the apply is all or nothing).
+fn import_env_file(
+    here: &mut Vault,
+    log: &mut Log,
+    label: &str,
+    seq: &str,
+    desc: &str,
+    own: &mut Vec<Own>,
+) -> Result<Result<(), Failure>> {
+    let keys = [imported_key(), imported_key()];
+    let names = [format!("{label}-{seq}a"), format!("{label}-{seq}b")];
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join(".env");
+    let text = format!(
+        "# {desc}\nA={}\nexport B=\"{}\"\n",
+        keys[0].expose_secret(),
+        keys[1].expose_secret()
+    );
+    std::fs::write(&path, text)?;
+    let planned = (|| -> Result<_, Failure> {
+        let (_, mut rows) = tokenkeeper_core::intake::env::read(&path, None)?;
+        for (row, name) in rows.iter_mut().zip(&names) {
+            row.name = name.clone();
+        }
+        Ok(here.plan_intake(tokenkeeper_core::intake::IntakeSource::Dotenv, rows)?)
+    })();
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(f) => return Ok(Err(f)),
+    };
+    for name in &names {
+        log.line(&["start", label, seq, "import", name])?;
+    }
+    match here.apply_intake(plan) {
+        Ok(_) => {
+            for (name, key) in names.iter().zip(keys) {
+                let state = match here.show(name) {
+                    Ok(d) => d.token,
+                    Err(e) => return Ok(Err(e.into())),
+                };
+                log.line(&[
+                    "ok",
+                    label,
+                    seq,
+                    "import",
+                    name,
+                    &serde_json::to_string(&Observed::from(&state))?,
+                ])?;
+                own.push(Own {
+                    name: name.clone(),
+                    origin: Origin::Imported,
+                    status: state.status,
+                    secret: key,
+                });
+            }
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            let f = Failure::from(e);
+            for name in &names {
+                log.line(&["fail", label, seq, "import", name, &f.kind, &f.message])?;
+            }
+            Ok(Err(f))
+        }
+    }
+}
+
 fn imported_key() -> SecretString {
     let mut rng = rand::rng();
     let body: String = (0..40)
@@ -572,6 +644,8 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
                 Op::Export
             };
             (op, None)
+        } else if create && driver.vault().is_some() && rng.random_bool(0.2) {
+            (Op::EnvImport, None)
         } else if create {
             let op = match (a.mix, rng.random_range(0..3)) {
                 (Mix::Keychain, 0) | (_, 1) => Op::GenerateKeep,
@@ -596,7 +670,9 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
         let name = match (target, op) {
             (Some(i), _) => own[i].name.clone(),
             // The file operations themselves are logged under a name no token has.
-            (None, Op::Export | Op::FileImport) => format!("{}-file{seq}", a.label),
+            (None, Op::Export | Op::FileImport | Op::EnvImport) => {
+                format!("{}-file{seq}", a.label)
+            }
             (None, _) => format!("{}-{seq}", a.label),
         };
         let seq_s = seq.to_string();
@@ -674,6 +750,12 @@ pub fn writer(a: WriterArgs) -> Result<ExitCode> {
                     .expect("file operations need the core driver");
                 let peer = peer.as_mut().expect("file operations need a peer");
                 import_from_peer(here, peer, &mut log, &a.label, &seq_s)?.map(|()| None)
+            }
+            (Op::EnvImport, _) => {
+                let here = driver
+                    .vault()
+                    .expect("file operations need the core driver");
+                import_env_file(here, &mut log, &a.label, &seq_s, &desc, &mut own)?.map(|()| None)
             }
             _ => unreachable!("operations on a token always have a target"),
         };
@@ -809,14 +891,14 @@ fn inspect(a: &CheckArgs) -> Result<Report> {
                                 }
                             }
                         }
-                        "file-import" => report.imports_ok += 1,
+                        "file-import" | "env-import" => report.imports_ok += 1,
                         "export" => report.exports_ok += 1,
                         _ => {}
                     }
                     if op != "merged" {
                         report.ops_ok += 1;
                     }
-                    if !matches!(op, "verify" | "export" | "file-import") {
+                    if !matches!(op, "verify" | "export" | "file-import" | "env-import") {
                         e.state = Some(serde_json::from_str(f[5])?);
                     }
                 }

@@ -182,6 +182,66 @@ pub enum Command {
     /// Write a template with each {{ tok://NAME }} replaced by the secret, all or nothing
     #[command(after_help = EXIT_CODES)]
     Inject(InjectArgs),
+    /// Keep the keys of a .env file: each KEY=value becomes a kept key named KEY; shows the
+    /// plan, then stores it all or nothing
+    #[command(after_help = EXIT_CODES)]
+    ImportEnv(ImportEnvArgs),
+    /// Keep the keys of another password manager's export (KeePassXC, Bitwarden) or a CSV file;
+    /// shows the plan, then stores it all or nothing
+    #[command(after_help = EXIT_CODES)]
+    ImportFrom(ImportFromArgs),
+}
+
+/// `tok import-env`.
+#[derive(Debug, Args)]
+pub struct ImportEnvArgs {
+    /// The .env file (dotenv syntax: KEY=value, export, quotes, comments)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Name each key PREFIX_KEY instead of KEY
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Only show the plan; change nothing
+    #[arg(long, conflicts_with = "rewrite")]
+    pub dry_run: bool,
+    /// Once every key is kept, replace each value in the file with its reference tok://NAME
+    /// (atomically, keeping the file's permissions)
+    #[arg(long)]
+    pub rewrite: bool,
+}
+
+/// The exports `tok import-from` reads.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormatArg {
+    /// KeePassXC's XML export (keepassxc-cli export --format xml)
+    KeepassxcXml,
+    /// KeePassXC's CSV export (keepassxc-cli export --format csv)
+    KeepassxcCsv,
+    /// Bitwarden's unencrypted JSON export
+    Bitwarden,
+    /// Any CSV file with a header row; --map says which column holds what
+    Csv,
+}
+
+/// `tok import-from`.
+#[derive(Debug, Args)]
+pub struct ImportFromArgs {
+    /// What the file is
+    #[arg(value_enum, value_name = "FORMAT")]
+    pub format: ExportFormatArg,
+    /// The export file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// For csv: which column holds what, e.g. name=Title,secret=Password,service=URL
+    /// (description= optional)
+    #[arg(long, value_name = "FIELD=COLUMN,...")]
+    pub map: Option<String>,
+    /// Name each key PREFIX_name
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Only show the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Token states `tok list --state` accepts.

@@ -128,6 +128,15 @@ pub enum InputError {
     DeleteNeedsYes { quoted: String },
     #[error("no command given after `--`")]
     NoCommand,
+    /// `tok import-from csv` without `--map`.
+    #[error(
+        "a CSV file needs --map to say which column holds what, e.g. \
+         --map name=Title,secret=Password,service=URL"
+    )]
+    MapRequired,
+    /// `--map` given for an export whose columns are known.
+    #[error("--map is only for csv; the columns of a {format} export are known")]
+    MapNotForFormat { format: &'static str },
     /// `tok man --out-dir` names something that is not an existing directory.
     #[error(
         "{} is not an existing directory; create it first (for example `mkdir -p DIR`) and run \

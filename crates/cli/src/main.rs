@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod docs;
 mod error;
+mod intake;
 mod masking;
 mod output;
 mod remind;
@@ -65,6 +66,8 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
         Command::Remind(a) => remind::run(&mut vault, a, json),
         Command::Settings(a) => commands::settings(&mut vault, a, json),
+        Command::ImportEnv(a) => intake::import_env(&mut vault, a, json),
+        Command::ImportFrom(a) => intake::import_from(&mut vault, a, json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

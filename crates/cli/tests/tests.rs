@@ -36,3 +36,6 @@ mod calendar;
 // watched by dbus-monitor): exact texts, once per threshold, no server, the stale-keys mention,
 // `settings`, `list --unused-for`, and the systemd timer of `remind --install`.
 mod remind;
+// `import-env` (with --rewrite) and `import-from`: KeePassXC exports made by the real
+// keepassxc-cli, keys already held, refusals by line that change nothing.
+mod intake;

@@ -141,12 +141,24 @@ impl DotenvError {
     }
 }
 
-/// A dotenv file as read from disk: its text (for a rewrite) and its entries.
-#[derive(Debug)]
+/// A dotenv file as read from disk: its text (for a rewrite) and its entries. Its Debug output
+/// leaves the text out (it holds the values).
 pub struct DotenvFile {
     /// The whole file. Holds the values in plain text: keep it short-lived.
     pub text: zeroize::Zeroizing<String>,
     pub entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for DotenvFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DotenvFile")
+            .field(
+                "text",
+                &format_args!("[REDACTED {} bytes]", self.text.len()),
+            )
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 /// Reads and parses the dotenv file at `path`, refusing one larger than [`MAX_DOTENV_BYTES`]
@@ -707,6 +719,25 @@ mod tests {
             let message = parse(&text).unwrap_err().to_string();
             assert!(!message.contains("ghp_"), "{message}");
         }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_value() {
+        let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, format!("K=\"{secret}\"\n")).unwrap();
+        let file = read_file(&path).unwrap();
+        assert!(!format!("{file:?}").contains(secret));
+        assert_eq!(file.entries[0].value.expose_secret(), secret);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_not_a_line_break() {
+        let entries = parse("A=1\rB=2\r\nC=3\n").unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].value.expose_secret(), "1\rB=2");
+        assert_eq!((entries[1].key.as_str(), entries[1].line), ("C", 2));
     }
 
     #[test]

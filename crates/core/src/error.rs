@@ -450,6 +450,52 @@ pub enum InputError {
     /// A grace period that is not one of now, 1h, 24h, 7d.
     #[error("'{given}' is not a grace period; use now, 1h, 24h or 7d")]
     NotAGrace { given: String },
+    /// An import file larger than the importers read.
+    #[error(
+        "{} is larger than {max_mib} MiB, more than an export of keys holds; check the path",
+        path.display()
+    )]
+    ImportFileTooBig { path: PathBuf, max_mib: u64 },
+    /// An import file that does not read as the format it was given as (`why` never quotes a
+    /// value).
+    #[error("{}, line {line}: {why}", path.display())]
+    ImportFile {
+        path: PathBuf,
+        line: usize,
+        why: String,
+    },
+    /// A CSV column mapping names a column the file does not have.
+    #[error(
+        "{} has no column {column}; its columns are {columns}. Map to one of them \
+         (--map name=Title,secret=Password)",
+        path.display()
+    )]
+    NoSuchColumn {
+        path: PathBuf,
+        column: String,
+        columns: String,
+    },
+    /// A CSV column mapping that does not read.
+    #[error(
+        "The column mapping does not read: {why}. Write it like \
+         name=Title,secret=Password,service=URL (description= is optional too)"
+    )]
+    BadColumnMap { why: String },
+    /// An import source with more rows than one import takes.
+    #[error("The file holds {rows} keys; one import takes at most {max}. Split it")]
+    TooManyImportRows { rows: usize, max: usize },
+    /// An import with rows that cannot be imported (`rows`: "line N: why" each). Nothing was
+    /// stored.
+    #[error(
+        "{} row(s) of {source_label} cannot be imported, so nothing was imported: {}. Fix \
+         those lines (or remove them) and import again",
+        rows.len(),
+        rows.join("; ")
+    )]
+    ImportRowsRefused {
+        source_label: &'static str,
+        rows: Vec<String>,
+    },
     /// A dotenv file that does not read (see `crate::dotenv`); `problem` names the line.
     #[error("{}: {problem}", path.display())]
     Dotenv {
@@ -685,6 +731,20 @@ pub enum DuplicateError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConflictError {
+    /// A `.env` rewrite asked for while some of its keys are not kept (`lines`).
+    #[error(
+        "The .env file was not rewritten: the keys on line(s) {} are not kept. Import them \
+         first; the file was not changed",
+        lines.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    RewriteWithoutKeys { lines: Vec<usize> },
+    /// A file that changed between reading it and rewriting it.
+    #[error(
+        "{} changed while it was being imported, so it was not rewritten (its keys are kept). \
+         Run the import with --rewrite again to rewrite it as it is now",
+        path.display()
+    )]
+    ChangedSinceRead { path: PathBuf },
     /// Revealing a token only the fingerprint of which was kept.
     #[error(
         "'{name}' is hash-only: Tokenkeeper kept only its SHA-256 fingerprint, so the token \

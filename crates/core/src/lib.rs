@@ -8,6 +8,7 @@ pub mod dotenv;
 mod error;
 mod expiry;
 mod fingerprint;
+pub mod intake;
 mod keyed_fingerprints;
 mod member_key;
 mod model;

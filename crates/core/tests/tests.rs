@@ -43,6 +43,10 @@ mod vault_interop;
 mod trust;
 // `tok://` references: all or nothing, each secret read once, uses recorded; inject.
 mod references;
+// The dotenv parser reads what python-dotenv reads (the real python3-dotenv).
+mod dotenv_interop;
+// Keys taken in from .env files, Bitwarden and CSV exports through one plan; the .env rewrite.
+mod intake;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;
 // Expiry reminders (each threshold once, the nearest of several, a new expiry starts again,

@@ -285,7 +285,12 @@ impl Vault {
         Ok(token)
     }
 
-    fn ensure_name_free(&self, name: &str, except: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn ensure_name_free(
+        &self,
+        name: &str,
+        except: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         match tokens::live_by_name(&self.conn, name, now)? {
             Some(t) if Some(t.id.as_str()) != except => {
                 Err(DuplicateError::TokenName { other: t.name }.into())
@@ -315,7 +320,7 @@ impl Vault {
 
     /// The named service, or for an unknown name a new one with a Bearer header. Writes nothing:
     /// a new service is stored in the same transaction as the token that names it.
-    fn resolve_service(&self, name: Option<&str>) -> Result<Option<Service>> {
+    pub(crate) fn resolve_service(&self, name: Option<&str>) -> Result<Option<Service>> {
         let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
             return Ok(None);
         };

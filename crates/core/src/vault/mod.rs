@@ -295,14 +295,14 @@ impl Vault {
 
 /// What happened to a token, recorded as one event beside the change itself.
 #[derive(Clone, Copy)]
-struct Change<'a> {
+pub(crate) struct Change<'a> {
     kind: EventKind,
     detail: Option<&'a str>,
     at: DateTime<Utc>,
     actor: &'a str,
 }
 
-fn change<'a>(
+pub(crate) fn change<'a>(
     kind: EventKind,
     detail: Option<&'a str>,
     at: DateTime<Utc>,
@@ -333,7 +333,11 @@ fn save(
 }
 
 /// Writes a token's row and the event about it, inside the caller's transaction.
-fn write_row(tx: &rusqlite::Transaction<'_>, token: &Token, change: Change<'_>) -> Result<()> {
+pub(crate) fn write_row(
+    tx: &rusqlite::Transaction<'_>,
+    token: &Token,
+    change: Change<'_>,
+) -> Result<()> {
     tokens::upsert(tx, token)?;
     let Change {
         kind,
