@@ -11,6 +11,7 @@ mod keyed_fingerprints;
 mod member_key;
 mod model;
 mod passphrase;
+mod scan;
 pub mod secret_store;
 mod secret_tx;
 mod store;
@@ -32,6 +33,7 @@ pub use fingerprint::{hint_for, Fingerprint};
 pub use member_key::{normalize_fingerprint, MemberKey, MEMBER_KEY_PREFIX};
 pub use model::*;
 pub use passphrase::{passphrase_strength, Strength};
+pub use scan::{ScanFinding, ScanIndex, ScanReport, ScanRequest, ScanSkip, MAX_SCAN_FILE_BYTES};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{

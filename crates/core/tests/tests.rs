@@ -41,5 +41,7 @@ mod vault_file_bad_input;
 mod vault_interop;
 // Members and signatures: the team, signed exports, unknown signers, forged and unsigned files.
 mod trust;
+// The leak sweep: held keys found by fingerprint, no secret read, no false positives.
+mod scan;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;
