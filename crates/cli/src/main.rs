@@ -6,6 +6,7 @@ mod commands;
 mod docs;
 mod error;
 mod output;
+mod scan;
 mod secret_input;
 mod team;
 mod vault_file;
@@ -59,6 +60,7 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Team(c) => team::run(&mut vault, c, json),
         Command::Run(a) => commands::run(vault, a),
         Command::Calendar { output } => commands::calendar(&vault, output.as_deref(), json),
+        Command::Scan(a) => scan::run(&vault, a, json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

@@ -29,3 +29,5 @@ mod vault_file;
 mod docs;
 // `calendar`: the expiries as iCalendar, read back by Python's icalendar.
 mod calendar;
+// `scan`: the leak sweep over a real project folder and a real git history.
+mod scan;
