@@ -258,6 +258,16 @@ fn a_key_committed_and_later_removed_is_found_in_history_with_its_commit() {
         want
     });
     assert_eq!(j["findings"][0]["repository"], r.to_str().unwrap());
+    // Two paths in one repository: its history is read once.
+    let app = r.join("app.py");
+    let twice = tok.run(&[
+        "--json",
+        "scan",
+        "--git",
+        r.to_str().unwrap(),
+        app.to_str().unwrap(),
+    ]);
+    assert_eq!(findings(&twice.json(), r), findings(&j, r));
     assert!(j["blobs_scanned"].as_u64().unwrap() >= 4, "{j}");
     let out = tok.run(&["scan", "--git", r.to_str().unwrap()]);
     assert!(out.stdout.contains(&leaked[..12]), "{}", out.stdout);

@@ -45,21 +45,24 @@ fn git_failed(context: &str, detail: impl std::fmt::Display) -> crate::Error {
     .into()
 }
 
-/// Checks that `path` is inside a git repository.
-pub(super) fn repository_root(path: &Path) -> Result<()> {
+/// The repository `path` is in, as its absolute git directory (two paths in one repository
+/// name the same one); refused when it is in none.
+pub(super) fn repository_root(path: &Path) -> Result<PathBuf> {
     let out = git(&git_dir_for(path))
-        .args(["rev-parse", "--git-dir"])
-        .stdout(Stdio::null())
+        .args(["rev-parse", "--absolute-git-dir"])
         .stderr(Stdio::null())
-        .status()
+        .output()
         .map_err(|e| git_failed("could not run git", e))?;
-    if !out.success() {
+    if !out.status.success() {
         return Err(InputError::NotAGitRepository {
             path: path.to_path_buf(),
         }
         .into());
     }
-    Ok(())
+    let dir = String::from_utf8_lossy(&out.stdout)
+        .trim_end_matches('\n')
+        .to_string();
+    Ok(PathBuf::from(dir))
 }
 
 /// Output of a git command that must succeed, with its first error line otherwise.

@@ -261,20 +261,25 @@ impl ScanIndex {
             keys_not_searchable: self.keys_not_searchable,
             ..Default::default()
         };
+        // Refuse a path outside any repository before the (possibly long) walk; each repository
+        // is read once, whichever of its paths were given.
+        let mut repositories: Vec<(PathBuf, &PathBuf)> = Vec::new();
         if req.git {
-            // Refuse a path outside any repository before the (possibly long) walk.
             for path in &req.paths {
-                git::repository_root(path)?;
+                let root = git::repository_root(path)?;
+                if !repositories.iter().any(|(r, _)| *r == root) {
+                    repositories.push((root, path));
+                }
             }
         }
-        let mut scanner = Scanner::default();
+        let mut files = Vec::new();
         for path in &req.paths {
-            walk::scan_path(self, path, &mut scanner, &mut report)?;
+            walk::list_path(path, &mut files, &mut report)?;
         }
-        if req.git {
-            for path in &req.paths {
-                git::scan_history(self, path, &mut scanner, &mut report)?;
-            }
+        walk::scan_files(self, &files, &mut report);
+        let mut scanner = Scanner::default();
+        for (_, path) in repositories {
+            git::scan_history(self, path, &mut scanner, &mut report)?;
         }
         Ok(report)
     }
@@ -289,11 +294,10 @@ impl ScanIndex {
         }
         let n = buf.len();
         let mut run_start = 0;
-        let mut i = 0;
-        while i < n {
-            let class = CLASS[buf[i] as usize];
+        // An iterator, so the hot loop has no bounds checks.
+        for (i, &b) in buf.iter().enumerate() {
+            let class = CLASS[usize::from(b)];
             if class == WORD {
-                i += 1;
                 continue;
             }
             if have_tails && i > run_start {
@@ -301,10 +305,9 @@ impl ScanIndex {
             }
             if class == BREAK {
                 run_start = i + 1;
-            } else if buf[i] == b'_' && have_plain {
+            } else if b == b'_' && have_plain {
                 self.check_token_format(buf, run_start, i, hits);
             }
-            i += 1;
         }
         if have_tails && n > run_start {
             self.check_end(buf, run_start, n, hits);
