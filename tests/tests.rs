@@ -26,3 +26,5 @@ mod hostile_text;
 mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
+// "Scan a folder…": the leak sweep's findings in a table, with their commit for history.
+mod scan;

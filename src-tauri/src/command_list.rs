@@ -47,6 +47,7 @@ macro_rules! app_commands {
             team::team_list,
             team::team_add,
             team::team_remove,
+            scan::scan_folder,
         }
     };
 }

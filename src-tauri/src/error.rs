@@ -21,6 +21,9 @@ pub enum AppError {
     /// The import dialog was sent an empty path.
     #[error("Choose a file: type its full path")]
     NoPath,
+    /// The scan page was sent no folder, or one that is not a full path.
+    #[error("Type the full path of a folder to scan, such as /home/you/code/app or ~/code/app")]
+    NoFolder,
     /// The import preview could not be turned into the page's JSON.
     #[error("The preview could not be prepared: {source}")]
     Preview {
@@ -35,7 +38,7 @@ impl AppError {
         match self {
             AppError::Core(e) => e.kind(),
             AppError::Clipboard { .. } => "clipboard",
-            AppError::NoPreview { .. } | AppError::NoPath => "invalid_input",
+            AppError::NoPreview { .. } | AppError::NoPath | AppError::NoFolder => "invalid_input",
             AppError::Preview { .. } => "storage",
         }
     }

@@ -9,11 +9,12 @@ import { initDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
 import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
+import { initScan, openScan } from "./scan.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
 import { closeToken, openTokenById, refresh } from "./store.js";
 
-const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
+const views = ["view-dashboard", "view-details", "view-team", "view-scan", "view-settings"];
 
 function route() {
   const hash = location.hash || "#/";
@@ -26,6 +27,10 @@ function route() {
     view = "view-settings";
     closeToken();
     openSettings();
+  } else if (hash === "#/scan") {
+    view = "view-scan";
+    closeToken();
+    openScan();
   } else if (hash === "#/team") {
     view = "view-team";
     closeToken();
@@ -37,6 +42,7 @@ function route() {
   views.forEach((v) => ($(v).hidden = v !== view));
   $("nav-tokens").toggleAttribute("aria-current", view === "view-dashboard" || view === "view-details");
   $("nav-team").toggleAttribute("aria-current", view === "view-team");
+  $("nav-scan").toggleAttribute("aria-current", view === "view-scan");
   $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
 
@@ -86,6 +92,7 @@ function init() {
   initDrawer();
   initSettings();
   initTeam();
+  initScan();
   initVaultFile();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));
   $("open-add").addEventListener("click", () => openDrawer("add"));

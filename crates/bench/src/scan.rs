@@ -191,7 +191,7 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
     let row = Row {
         row: "leak sweep, peer".into(),
         workload: format!(
-            "MB/s on {:.1} MB in {} files, {} planted held keys among {} look-alikes: tok found \
+            "scan of {:.1} MB in {} files, {} planted held keys among {} look-alikes: tok found \
              exactly the {}, detect-secrets flagged {peer_flagged}",
             small.mb(),
             small.files,
@@ -200,9 +200,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             small.planted_total(),
         ),
         floor: "detect-secrets 1.5.0 scan --all-files".into(),
-        unit: "/s".into(),
-        ours: o,
-        floor_runs: p,
+        // Times, not rates: the peer's rate rounds to 0 MB/s in the table.
+        unit: "ms".into(),
+        ours: o.iter().map(|r| small.mb() / r * 1e3).collect(),
+        floor_runs: p.iter().map(|r| small.mb() / r * 1e3).collect(),
         goal: GoalKind::Report,
         goal_value: 0.0,
     };
