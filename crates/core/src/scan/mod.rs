@@ -600,7 +600,7 @@ mod tests {
         for (text, at) in [
             (format!("GITHUB_TOKEN={key}\n"), 13),
             (format!("token: \"{key}\","), 8),
-            (format!("{key}"), 0),
+            (key.to_string(), 0),
             (format!("see {key}."), 4),
             (format!("https://x:{key}@host"), 10),
         ] {
