@@ -28,6 +28,8 @@ async fn scan_page_shows_the_leaks_of_a_folder_and_its_history_in_a_table() {
 
     app.click("#nav-scan").await;
     app.wait_css("#view-scan:not([hidden])").await;
+    // The folder can be typed or picked with the system chooser.
+    assert!(app.visible("#scan-browse").await);
     // Not a full path: refused next to the field.
     app.type_into("#scan-path", "code/app").await;
     app.click("#scan-run").await;

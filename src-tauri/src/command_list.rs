@@ -48,6 +48,8 @@ macro_rules! app_commands {
             team::team_add,
             team::team_remove,
             scan::scan_folder,
+            chooser::choose_path,
+            calendar::write_calendar,
         }
     };
 }

@@ -19,11 +19,14 @@ pub enum AppError {
     #[error("There is no import preview{}; preview the file first", if *to_apply { " to apply" } else { "" })]
     NoPreview { to_apply: bool },
     /// The import dialog was sent an empty path.
-    #[error("Choose a file: type its full path")]
+    #[error("Choose a file: type its full path, or pick it with Browse…")]
     NoPath,
     /// The scan page was sent no folder, or one that is not a full path.
     #[error("Type the full path of a folder to scan, such as /home/you/code/app or ~/code/app")]
     NoFolder,
+    /// The system file chooser returned a path this app cannot use (not a local, UTF-8 path).
+    #[error("The chosen file's path cannot be used here (it is not a local path in UTF-8); rename it, or type a path instead")]
+    ChosenPath,
     /// The import preview could not be turned into the page's JSON.
     #[error("The preview could not be prepared: {source}")]
     Preview {
@@ -38,7 +41,10 @@ impl AppError {
         match self {
             AppError::Core(e) => e.kind(),
             AppError::Clipboard { .. } => "clipboard",
-            AppError::NoPreview { .. } | AppError::NoPath | AppError::NoFolder => "invalid_input",
+            AppError::NoPreview { .. }
+            | AppError::NoPath
+            | AppError::NoFolder
+            | AppError::ChosenPath => "invalid_input",
             AppError::Preview { .. } => "storage",
         }
     }

@@ -20,6 +20,8 @@ use tokenkeeper_core::{
 use ts_rs::{Config, TS};
 
 use crate::command_list::COMMAND_NAMES;
+use crate::commands::calendar::CalendarWritten;
+use crate::commands::chooser::ChooserPurpose;
 use crate::commands::settings::About;
 use crate::commands::team::MyMemberKey;
 use crate::commands::tokens::{EditInput, ShownOnce};
@@ -39,6 +41,8 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
     // `preview_import` and `trust_signer` send a MergePlan (MergePlanView is its JSON).
     export_all!(
         About,
+        CalendarWritten,
+        ChooserPurpose,
         DashboardPage,
         EditInput,
         ExportSummary,

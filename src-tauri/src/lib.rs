@@ -31,6 +31,8 @@ macro_rules! handler {
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
+        // The system file chooser, opened by `choose_path` only: the page gets no dialog grant.
+        .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::default())
         .manage(clipboard::LastCopy::default())
         .invoke_handler(app_commands!(handler))

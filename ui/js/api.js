@@ -8,6 +8,8 @@
 // src-tauri/src/ipc_types.rs); tools/typecheck runs tsc over this file against them.
 
 /** @typedef {import("./types/About").About} About */
+/** @typedef {import("./types/CalendarWritten").CalendarWritten} CalendarWritten */
+/** @typedef {import("./types/ChooserPurpose").ChooserPurpose} ChooserPurpose */
 /** @typedef {import("./types/DashboardPage").DashboardPage} DashboardPage */
 /** @typedef {import("./types/EditInput").EditInput} EditInput */
 /** @typedef {import("./types/ExportSummary").ExportSummary} ExportSummary */
@@ -232,3 +234,19 @@ export const teamRemove = (name) => call("team_remove", { name });
  * @returns {Promise<ScanReport>}
  */
 export const scanFolder = (path, git) => call("scan_folder", { path, git });
+// --- system file chooser and calendar ----------------------------------------------------------
+/**
+ * Opens the system file chooser (on the Rust side: the page has no file-system permission) for
+ * `purpose`, starting where `current` (the path typed so far) points; resolves to the chosen
+ * path, or null when the user cancelled.
+ * @param {ChooserPurpose} purpose "export" | "import" | "calendar" | "folder" | "env"
+ * @param {string | null} [current]
+ * @returns {Promise<string | null>}
+ */
+export const choosePath = (purpose, current) => call("choose_path", { purpose, current: current ?? null });
+/**
+ * Writes the calendar of expiries (the file `tok calendar -o` writes) to `path`.
+ * @param {string} path
+ * @returns {Promise<CalendarWritten>}
+ */
+export const writeCalendar = (path) => call("write_calendar", { path });

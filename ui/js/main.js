@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { $ } from "./dom.js";
+import { initCalendar } from "./calendar.js";
 import { initDashboard } from "./dashboard.js";
 import { initDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
@@ -87,6 +88,7 @@ async function showStartupProblems() {
 
 function init() {
   initDashboard();
+  initCalendar();
   initDetails();
   initDialogs();
   initDrawer();

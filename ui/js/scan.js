@@ -11,6 +11,22 @@ export function initScan() {
     event.preventDefault();
     runScan();
   });
+  $("scan-browse").addEventListener("click", browseFolder);
+}
+
+/** Browse…: the system folder chooser, starting at the typed path; the choice lands in the field. */
+async function browseFolder() {
+  fieldError("scan-path-error", "");
+  const button = $("scan-browse");
+  button.disabled = true; // one chooser at a time
+  try {
+    const chosen = await api.choosePath("folder", $("scan-path").value);
+    if (chosen) $("scan-path").value = chosen;
+  } catch (err) {
+    fieldError("scan-path-error", /** @type {any} */ (err).message);
+  } finally {
+    button.disabled = false;
+  }
 }
 
 export function openScan() {

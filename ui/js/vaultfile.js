@@ -82,7 +82,7 @@ async function doExport(event) {
   let to;
   let ok = true;
   if (!path) {
-    fieldError("x-path-error", "Choose where to save the file: type its full path");
+    fieldError("x-path-error", "Choose where to save the file: type its full path, or pick it with Browse…");
     ok = false;
   }
   if (exportTarget() === "passphrase") {
@@ -127,6 +127,31 @@ async function doExport(event) {
   });
 }
 
+/**
+ * Browse…: the system chooser for `purpose`, starting at the typed path; the chosen path lands in
+ * the field (the user can still edit it). Resolves to whether a path was chosen.
+ * @param {"export" | "import"} purpose
+ * @param {string} fieldId
+ * @param {string} errorId
+ * @returns {Promise<boolean>}
+ */
+async function browse(purpose, fieldId, errorId) {
+  fieldError(errorId, "");
+  const button = /** @type {HTMLButtonElement} */ ($(purpose === "export" ? "x-browse" : "i-browse"));
+  button.disabled = true; // one chooser at a time
+  try {
+    const chosen = await api.choosePath(purpose, $(fieldId).value);
+    if (!chosen) return false;
+    $(fieldId).value = chosen;
+    return true;
+  } catch (err) {
+    fieldError(errorId, err.message);
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 // --- import ----------------------------------------------------------------------------------
 
 let previewed = false;
@@ -161,7 +186,7 @@ async function doPreview(event) {
   resetPreview();
   const path = $("i-path").value.trim();
   if (!path) {
-    fieldError("i-path-error", "Vault file is required: type the full path of the .tkvault file");
+    fieldError("i-path-error", "Vault file is required: type the full path of the .tkvault file, or pick it with Browse…");
     $("i-path").focus();
     return;
   }
@@ -324,6 +349,14 @@ export function initVaultFile() {
   $("x-confirm").addEventListener("input", () => fieldError("x-confirm-error", ""));
   $("export-cancel").addEventListener("click", () => $("dlg-export").close());
   $("dlg-export").addEventListener("close", () => { $("x-pass").value = ""; $("x-confirm").value = ""; });
+  $("x-browse").addEventListener("click", async () => {
+    if (await browse("export", "x-path", "x-path-error")) $("export-confirm").focus();
+  });
+  $("i-browse").addEventListener("click", async () => {
+    if (!(await browse("import", "i-path", "i-path-error"))) return;
+    resetPreview();
+    $("import-preview-btn").focus();
+  });
   $("import-form").addEventListener("submit", doPreview);
   $("i-path").addEventListener("input", resetPreview);
   $("import-apply").addEventListener("click", doApply);

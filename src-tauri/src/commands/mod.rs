@@ -4,6 +4,8 @@
 //! Secrets cross IPC only in the reveal and show-once paths ([`ShownSecret`]); copies are written
 //! to the clipboard on this side, so the copied value never reaches the page.
 
+pub mod calendar;
+pub mod chooser;
 pub mod scan;
 pub mod secrets;
 pub mod settings;

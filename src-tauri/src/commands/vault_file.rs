@@ -168,7 +168,7 @@ pub fn cancel_import(state: State<'_, AppState>) {
     state.keep_plan(None);
 }
 
-fn file_path(path: &str) -> AppResult<PathBuf> {
+pub(crate) fn file_path(path: &str) -> AppResult<PathBuf> {
     let path = path.trim();
     if path.is_empty() {
         return Err(AppError::NoPath);
