@@ -33,3 +33,5 @@ mod reminders;
 mod desktop;
 // Import keys: a .env file previewed, applied and rewritten; a refused plan changes nothing.
 mod intake;
+// "Scan a folder…": the leak sweep's findings in a table, with their commit for history.
+mod scan;

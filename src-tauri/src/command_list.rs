@@ -50,6 +50,7 @@ macro_rules! app_commands {
             intake::preview_intake,
             intake::apply_intake,
             intake::cancel_intake,
+            scan::scan_folder,
             chooser::choose_path,
             calendar::write_calendar,
         }

@@ -21,6 +21,9 @@ pub enum AppError {
     /// The import dialog was sent an empty path.
     #[error("Choose a file: type its full path, or pick it with Browse…")]
     NoPath,
+    /// The scan page was sent no folder, or one that is not a full path.
+    #[error("Type the full path of a folder to scan, such as /home/you/code/app or ~/code/app")]
+    NoFolder,
     /// The system file chooser returned a path this app cannot use (not a local, UTF-8 path).
     #[error("The chosen file's path cannot be used here (it is not a local path in UTF-8); rename it, or type a path instead")]
     ChosenPath,
@@ -38,7 +41,10 @@ impl AppError {
         match self {
             AppError::Core(e) => e.kind(),
             AppError::Clipboard { .. } => "clipboard",
-            AppError::NoPreview { .. } | AppError::NoPath | AppError::ChosenPath => "invalid_input",
+            AppError::NoPreview { .. }
+            | AppError::NoPath
+            | AppError::NoFolder
+            | AppError::ChosenPath => "invalid_input",
             AppError::Preview { .. } => "storage",
         }
     }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use tokenkeeper_core::intake::IntakePlan;
 use tokenkeeper_core::{
     DashboardPage, ExportSummary, FileProtection, GenerateRequest, Grace, ListQuery, Member,
-    MergePlan, MergeReport, NewToken, Service, Settings, Strength, Token, TokenDetails,
+    MergePlan, MergeReport, NewToken, ScanReport, Service, Settings, Strength, Token, TokenDetails,
 };
 use ts_rs::{Config, TS};
 
@@ -63,6 +63,7 @@ fn export(dir: &Path) -> Result<(), ts_rs::ExportError> {
         MyMemberKey,
         NewToken,
         Progress,
+        ScanReport,
         Service,
         Settings,
         ShownOnce,

@@ -27,6 +27,7 @@
 /** @typedef {import("./types/NewToken").NewToken} NewToken */
 /** @typedef {import("./types/GenerateRequest").GenerateRequest} GenerateRequest */
 /** @typedef {import("./types/Progress").Progress} Progress */
+/** @typedef {import("./types/ScanReport").ScanReport} ScanReport */
 /** @typedef {import("./types/Service").Service} Service */
 /** @typedef {import("./types/Settings").Settings} Settings */
 /** @typedef {import("./types/ShownOnce").ShownOnce} ShownOnce */
@@ -248,6 +249,15 @@ export const teamAdd = (name, memberKey) => call("team_add", { name, memberKey }
  */
 export const teamRemove = (name) => call("team_remove", { name });
 
+// --- leak sweep --------------------------------------------------------------------------------
+/**
+ * Scans a folder (full path, or `~/...`) for the secrets this install holds; with `git`, every
+ * commit of its repository too. Findings name file, line, commit, token and hint, never a value.
+ * @param {string} path
+ * @param {boolean} git
+ * @returns {Promise<ScanReport>}
+ */
+export const scanFolder = (path, git) => call("scan_folder", { path, git });
 // --- system file chooser and calendar ----------------------------------------------------------
 /**
  * Opens the system file chooser (on the Rust side: the page has no file-system permission) for

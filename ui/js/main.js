@@ -10,12 +10,13 @@ import { initDetails, resetTabs } from "./details.js";
 import { anyDialogOpen, initDialogs } from "./dialogs.js";
 import { closeDrawer, initDrawer, isDrawerOpen, openDrawer } from "./drawer.js";
 import { initSettings, openSettings } from "./settings.js";
+import { initScan, openScan } from "./scan.js";
 import { initTeam, openTeam } from "./team.js";
 import { initVaultFile } from "./vaultfile.js";
 import { closeToken, openTokenById, refresh, showStale } from "./store.js";
 import { initIntake } from "./intake.js";
 
-const views = ["view-dashboard", "view-details", "view-team", "view-settings"];
+const views = ["view-dashboard", "view-details", "view-team", "view-scan", "view-settings"];
 
 function route() {
   const hash = location.hash || "#/";
@@ -28,6 +29,10 @@ function route() {
     view = "view-settings";
     closeToken();
     openSettings();
+  } else if (hash === "#/scan") {
+    view = "view-scan";
+    closeToken();
+    openScan();
   } else if (hash === "#/team") {
     view = "view-team";
     closeToken();
@@ -44,6 +49,7 @@ function route() {
   views.forEach((v) => ($(v).hidden = v !== view));
   $("nav-tokens").toggleAttribute("aria-current", view === "view-dashboard" || view === "view-details");
   $("nav-team").toggleAttribute("aria-current", view === "view-team");
+  $("nav-scan").toggleAttribute("aria-current", view === "view-scan");
   $("nav-settings").toggleAttribute("aria-current", view === "view-settings");
 }
 
@@ -94,6 +100,7 @@ function init() {
   initDrawer();
   initSettings();
   initTeam();
+  initScan();
   initVaultFile();
   initIntake();
   $("open-generate").addEventListener("click", () => openDrawer("generate"));

@@ -6,6 +6,7 @@ mod app_start;
 mod compare;
 mod inproc;
 mod kdbx;
+mod scan;
 mod seed;
 mod torture;
 
@@ -56,6 +57,9 @@ enum Command {
     /// Window rows: start a new app window to a painted dashboard, and its memory, seeded
     /// store against an empty one (WebDriver through tauri-driver; JSON lines)
     AppStart(app_start::AppStartArgs),
+    /// The leak sweep's row: `tok scan` and detect-secrets on the same generated tree, in MB/s
+    /// (one JSON line)
+    Scan(scan::ScanArgs),
     /// Time two shell commands alternately, N runs each, and print one JSON row
     Compare(compare::CompareArgs),
     /// Print the benchmark table from JSON-lines rows
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         } => kdbx::run(entries, &probe, &out),
         Command::AppStart(a) => app_start::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Scan(a) => scan::run(a),
         Command::Table { rows } => compare::table(&rows),
         Command::TortureWriter(a) => torture::writer(a),
         Command::TortureCheck(a) => torture::check(a),

@@ -18,7 +18,7 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  a negative answer: `verify` found the token not active, `check` found it malformed,
-     or a confirmation was declined
+     `scan` found a secret this install holds, or a confirmation was declined
   2  usage error or invalid input (bad flag, empty or too long name, unparseable or past expiry,
      a malformed member key), or an import that deletes or replaces something without --yes
   3  not found (no token with that name or id)
@@ -190,6 +190,10 @@ pub enum Command {
     /// shows the plan, then stores it all or nothing
     #[command(after_help = EXIT_CODES)]
     ImportFrom(ImportFromArgs),
+    /// Find the secrets this install holds in files and folders (and with --git in every commit
+    /// of a repository's history); reports where, never the value. Exits 1 when one is found
+    #[command(after_help = EXIT_CODES)]
+    Scan(ScanArgs),
 }
 
 /// `tok import-env`.
@@ -242,6 +246,18 @@ pub struct ImportFromArgs {
     /// Only show the plan; change nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `tok scan`'s arguments.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan; folders are walked, git-ignored files included, `.git`
+    /// internals and symbolic links not
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Also scan every commit reachable from any branch or tag of the repository each PATH is in
+    #[arg(long)]
+    pub git: bool,
 }
 
 /// Token states `tok list --state` accepts.

@@ -10,6 +10,7 @@ mod masking;
 mod output;
 mod remind;
 mod run;
+mod scan;
 mod secret_input;
 mod team;
 mod vault_file;
@@ -68,6 +69,7 @@ fn dispatch(cli: Cli) -> error::Result<ExitCode> {
         Command::Settings(a) => commands::settings(&mut vault, a, json),
         Command::ImportEnv(a) => intake::import_env(&mut vault, a, json),
         Command::ImportFrom(a) => intake::import_from(&mut vault, a, json),
+        Command::Scan(a) => scan::run(&vault, a, json),
         Command::Check | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("handled before the vault is opened")
         }

@@ -39,3 +39,5 @@ mod remind;
 // `import-env` (with --rewrite) and `import-from`: KeePassXC exports made by the real
 // keepassxc-cli, keys already held, refusals by line that change nothing.
 mod intake;
+// `scan`: the leak sweep over a real project folder and a real git history.
+mod scan;

@@ -576,6 +576,20 @@ pub enum InputError {
     /// A service limit of zero active tokens.
     #[error("A service must allow at least one active token; leave the limit empty for no limit")]
     ZeroMaxActive,
+    /// A path given to the leak sweep that does not exist (or cannot be looked at).
+    #[error(
+        "{} does not exist or cannot be read ({why}); give existing files or folders to scan. \
+         Nothing was scanned",
+        path.display()
+    )]
+    ScanPathMissing { path: PathBuf, why: String },
+    /// A path given to `scan --git` that is in no git repository.
+    #[error(
+        "{} is not in a git repository, so it has no history to scan: give the repository's \
+         folder, or scan without --git. Nothing was scanned",
+        path.display()
+    )]
+    NotAGitRepository { path: PathBuf },
     /// An expiry timeline outside 1-104 weeks.
     #[error("An expiry timeline of {weeks} weeks is out of range; use 1 to 104 weeks")]
     TimelineWeeks { weeks: u32 },
@@ -965,6 +979,12 @@ pub enum StorageError {
         #[source]
         source: serde_json::Error,
     },
+    /// The `git` command could not be run, or failed, while scanning a repository's history.
+    #[error(
+        "{context}: {detail}. Check that git is installed and on PATH and that `git log --all` \
+         works in that repository, then try again"
+    )]
+    Git { context: String, detail: String },
     /// The OS random generator failed while making the fingerprint key.
     #[error("the operating system's random generator failed ({source}); try again")]
     RandomForFingerprintKey {

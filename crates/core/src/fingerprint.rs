@@ -79,6 +79,19 @@ impl FingerprintKey {
         Some(self.of_digest(&digest))
     }
 
+    /// A copy of the key, for a scan that runs apart from the vault.
+    pub(crate) fn duplicate(&self) -> Self {
+        FingerprintKey(Zeroizing::new(*self.0))
+    }
+
+    /// The keyed fingerprint of a secret's SHA-256, as raw bytes (the scan compares bytes).
+    pub(crate) fn keyed_digest(&self, digest: &[u8; 32]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice())
+            .expect("HMAC takes a key of any length");
+        mac.update(digest);
+        mac.finalize().into_bytes().into()
+    }
+
     fn of_digest(&self, digest: &[u8]) -> Fingerprint {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.0.as_slice())
             .expect("HMAC takes a key of any length");

@@ -114,7 +114,7 @@ impl Vault {
     }
 
     /// The key as the keychain holds it, read once per open vault; None when there is none.
-    fn existing_fingerprint_key(&self) -> Result<Option<&FingerprintKey>> {
+    pub(crate) fn existing_fingerprint_key(&self) -> Result<Option<&FingerprintKey>> {
         if let Some(key) = self.fingerprint_key.get() {
             return Ok(Some(key));
         }

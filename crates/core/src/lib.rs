@@ -15,6 +15,7 @@ mod model;
 mod passphrase;
 mod reference;
 mod reminders;
+mod scan;
 pub mod secret_store;
 mod secret_tx;
 mod store;
@@ -45,6 +46,7 @@ pub use reminders::{
     stale_notification, Notification, Reminder, Sent, StaleReminder, DESKTOP_ENTRY,
     EXPIRED_LOOKBACK_DAYS, MAX_REMINDERS, MAX_REMINDER_DAYS, STALE_EVERY_DAYS, STALE_NAMES,
 };
+pub use scan::{ScanFinding, ScanIndex, ScanReport, ScanRequest, ScanSkip, MAX_SCAN_FILE_BYTES};
 pub use secret_store::{KeychainStore, MemoryStore, SecretStore};
 pub use team::{Member, Signer, SIGNING_ACCOUNT};
 pub use validate::{

@@ -47,6 +47,8 @@ mod references;
 mod dotenv_interop;
 // Keys taken in from .env files, Bitwarden and CSV exports through one plan; the .env rewrite.
 mod intake;
+// The leak sweep: held keys found by fingerprint, no secret read, no false positives.
+mod scan;
 // Benchmark (ignored by default): export and import of 10,000 tokens, 1,000 with secrets.
 mod vault_bench;
 // Expiry reminders (each threshold once, the nearest of several, a new expiry starts again,

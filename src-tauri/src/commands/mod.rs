@@ -7,6 +7,7 @@
 pub mod calendar;
 pub mod chooser;
 pub mod intake;
+pub mod scan;
 pub mod secrets;
 pub mod settings;
 pub mod team;
