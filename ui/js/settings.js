@@ -1,5 +1,6 @@
 // @ts-check
-// The Settings screen: display name, clipboard timeout, expiry warning, and who this install is.
+// The Settings screen: display name, clipboard timeout, expiry warning, who this install is, and
+// which version it runs (About).
 
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
@@ -14,6 +15,7 @@ export async function openSettings() {
     $("set-clipboard").value = s.clipboard_clear_seconds;
     $("set-warning").value = s.expiry_warning_days;
     const fact = (/** @type {string} */ label, /** @type {string} */ value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
+    $("about-version").textContent = `Tokenkeeper ${about.version}`;
     $("identity").replaceChildren(
       ...fact("Vault id", about.identity.vault_id),
       ...fact("Keychain entry", about.identity.keychain_service),
