@@ -29,3 +29,6 @@ mod vault_file;
 mod docs;
 // `calendar`: the expiries as iCalendar, read back by Python's icalendar.
 mod calendar;
+// What a release carries: the workspace's version, the Linux packages' files, and the release
+// workflow, read back by Python's YAML parser.
+mod release;
