@@ -67,8 +67,9 @@ fn linux_packages_are_exactly_a_deb_and_an_rpm_with_tok_and_its_docs() {
             "/usr/share/fish/vendor_completions.d/tok.fish",
             "/usr/share/man/man1",
         ] {
+            let source = files.get(place).and_then(Value::as_str);
             assert!(
-                files[place].as_str().is_some_and(|s| s.starts_with("gen/package/")),
+                source.is_some_and(|s| s.starts_with("gen/package/")),
                 "the .{format} does not map {place} to what scripts/package-files writes: {files:?}"
             );
         }
@@ -89,7 +90,8 @@ for name, job in doc["jobs"].items():
         "runs_on": job["runs-on"],
         "include": matrix.get("include", []),
         "uses": [s["uses"] for s in job["steps"] if "uses" in s],
-        "with": [s.get("with", {}) for s in job["steps"] if s.get("uses", "").startswith("tauri-apps/tauri-action@")],
+        "with": [s.get("with", {}) for s in job["steps"]
+                 if s.get("uses", "").startswith("tauri-apps/tauri-action@")],
     })
 print(json.dumps({"triggers": sorted(triggers), "jobs": jobs}))
 "#;
