@@ -26,3 +26,6 @@ mod hostile_text;
 mod team;
 // Search, filters, keyboard shortcuts, changes made outside the window, and scale.
 mod dashboard;
+// The .deb installed with apt-get: the installed tok and app, then removal keeps the user's data
+// (ignored in a plain run: it installs a system package; scripts/test --package runs it).
+mod package;

@@ -99,6 +99,12 @@ impl App {
 
     /// Starts the built app binary through tauri-driver over the seeded data directory.
     pub async fn with(name: &'static str, seed: Seed) -> App {
+        App::with_binary(name, seed, Path::new(env!("CARGO_BIN_EXE_tokenkeeper"))).await
+    }
+
+    /// Starts the app binary at `binary` (an installed one, say /usr/bin/tokenkeeper) through
+    /// tauri-driver over the seeded data directory.
+    pub async fn with_binary(name: &'static str, seed: Seed, binary: &Path) -> App {
         let turn = ONE_WINDOW.lock().await;
         let Seed { home, vault } = seed;
         drop(vault);
@@ -121,7 +127,7 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_tokenkeeper") }),
+            serde_json::json!({ "application": binary }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
