@@ -1,5 +1,5 @@
 //! The .deb as a user meets it: `apt-get install ./….deb`, the installed `tok` through a key's
-//! whole life, the installed app's window over the same data, then `apt-get remove` and `purge`,
+//! whole life, the installed app's window over the same data, then `apt-get remove` and a purge,
 //! which take every installed file away and leave the user's data directory byte for byte as it
 //! was (and the keychain too). The .rpm, which cannot be installed here, must list the same files.
 //!
@@ -169,7 +169,8 @@ async fn the_deb_installs_runs_and_leaves_the_users_data_when_removed() {
         snapshot(home_dir) == before,
         "apt-get remove changed the data directory"
     );
-    run(&mut as_root(&["apt-get", "purge", "-y", &name]));
+    // apt-get no longer knows a removed local package by name; dpkg purges what it left.
+    run(&mut as_root(&["dpkg", "--purge", &name]));
     assert!(!installed(&name), "dpkg still lists {name} after purge");
     assert!(
         snapshot(home_dir) == before,
