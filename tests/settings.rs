@@ -1,5 +1,5 @@
 //! Settings: display name, clipboard timeout and expiry warning are validated inline, saved, and
-//! used by the rest of the app; the page shows who this install is.
+//! used by the rest of the app; the page shows who this install is and which version it runs.
 
 use crate::util::*;
 
@@ -23,6 +23,9 @@ async fn settings_are_checked_saved_and_used() {
     app.click("#nav-settings").await;
     app.wait_css("#view-settings:not([hidden])").await;
     app.wait_text("#identity", |t| t.contains(&vault_id)).await;
+    // About names the workspace's version, the one `tok --version` and the packages carry.
+    let version = format!("Tokenkeeper {}", env!("CARGO_PKG_VERSION"));
+    app.wait_text("#about-version", |t| t == version).await;
     // My public key, made in the keychain on first use, for teammates to export to.
     let key = app
         .wait_value("#my-public-key", |v| v.starts_with("age1"))

@@ -35,3 +35,6 @@ mod desktop;
 mod intake;
 // "Scan a folder…": the leak sweep's findings in a table, with their commit for history.
 mod scan;
+// The .deb installed with apt-get: the installed tok and app, then removal keeps the user's data
+// (ignored in a plain run: it installs a system package; scripts/test --package runs it).
+mod package;

@@ -114,6 +114,28 @@ impl App {
     /// As [`App::with`], running `watch` once this test has the display to itself and before
     /// the app starts, to watch what the app does from its first moment (notifications).
     pub async fn watched<T>(name: &'static str, seed: Seed, watch: impl FnOnce() -> T) -> (App, T) {
+        App::watched_binary(
+            name,
+            seed,
+            Path::new(env!("CARGO_BIN_EXE_tokenkeeper")),
+            watch,
+        )
+        .await
+    }
+
+    /// Starts the app binary at `binary` (an installed one, say /usr/bin/tokenkeeper) through
+    /// tauri-driver over the seeded data directory.
+    pub async fn with_binary(name: &'static str, seed: Seed, binary: &Path) -> App {
+        App::watched_binary(name, seed, binary, || ()).await.0
+    }
+
+    /// [`App::with_binary`] with a `watch` as in [`App::watched`].
+    async fn watched_binary<T>(
+        name: &'static str,
+        seed: Seed,
+        binary: &Path,
+        watch: impl FnOnce() -> T,
+    ) -> (App, T) {
         let turn = ONE_WINDOW.lock().await;
         let watching = watch();
         let Seed { home, vault } = seed;
@@ -137,7 +159,7 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_tokenkeeper") }),
+            serde_json::json!({ "application": binary }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The desktop app's rows of scripts/bench: "app start" (a new app process to the dashboard
-# painted with the seeded store's tokens, next to the same app on an empty store) and
+# painted with the seeded store's tokens, next to the same app on an empty store, or with
+# INSTALLED_APP set, that binary next to this source build on the same store) and
 # "app memory" (PSS and RSS of the app and its WebKit processes, same two stores).
 # scripts/bench runs it inside its private D-Bus session and gnome-keyring, with TOKENKEEPER_HOME,
 # RUNS, TOKENS and BENCH_TMP set; it prints three JSON rows on stdout and everything else on
@@ -40,5 +41,12 @@ for _ in $(seq 50); do [[ -s "$tmp/display" ]] && break; sleep 0.1; done
 [[ -s "$tmp/display" ]] || { echo "bench: Xvfb did not start:" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 export DISPLAY=":$(cat "$tmp/display")"
 
-"$TK_BENCH" app-start --app "$app" --home "$TOKENKEEPER_HOME" \
+# INSTALLED_APP (scripts/bench --installed-app): that binary against this source build, both
+# over the seeded store, instead of this build over the seeded store against an empty one.
+against=(--app "$app")
+if [[ -n "${INSTALLED_APP:-}" ]]; then
+  against=(--app "$INSTALLED_APP" --floor-app "$app" --name "installed app"
+    --floor-name "source build (cargo build --release)")
+fi
+"$TK_BENCH" app-start "${against[@]}" --home "$TOKENKEEPER_HOME" \
   --empty-home "$tmp/empty" --runs "$runs" --tokens "$tokens" --log "$tmp/driver.log"

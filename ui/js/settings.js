@@ -1,6 +1,6 @@
 // @ts-check
 // The Settings screen: display name, clipboard timeout, expiry warning, expiry reminders, when a
-// key counts as unused, and who this install is.
+// key counts as unused, who this install is, and which version it runs (About).
 
 import * as api from "./api.js";
 import { $, h, fieldError } from "./dom.js";
@@ -17,6 +17,7 @@ export async function openSettings() {
     $("set-reminders").value = s.reminder_days.join(", ");
     $("set-stale").value = s.stale_days;
     const fact = (/** @type {string} */ label, /** @type {string} */ value) => [h("dt", {}, label), h("dd", {}, h("code", { class: "wrap" }, value))];
+    $("about-version").textContent = `Tokenkeeper ${about.version}`;
     $("identity").replaceChildren(
       ...fact("Vault id", about.identity.vault_id),
       ...fact("Keychain entry", about.identity.keychain_service),

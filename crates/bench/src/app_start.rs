@@ -1,5 +1,7 @@
 //! The desktop app's rows of scripts/bench: a new window to a painted dashboard, and the memory
-//! of the app with its WebKit processes, each next to the same app over an empty store.
+//! of the app with its WebKit processes, each next to the same app over an empty store, or
+//! (--floor-app) next to another binary of it over the same store: the installed package's
+//! app against the source build (`scripts/bench --installed-app /usr/bin/tokenkeeper`).
 //!
 //! Run by scripts/bench.d/app.sh (which installs tauri-driver, builds the app and starts Xvfb).
 //! Each run starts a fresh tauri-driver (WebKitWebDriver underneath allows one session at a
@@ -82,6 +84,17 @@ pub struct AppStartArgs {
     /// tauri-driver's output goes here
     #[arg(long, default_value = "/dev/null")]
     log: PathBuf,
+    /// Compare against this app binary instead of the empty store: both binaries start over
+    /// the seeded store, alternately (say the installed /usr/bin/tokenkeeper as --app against
+    /// the source build as --floor-app)
+    #[arg(long)]
+    floor_app: Option<PathBuf>,
+    /// What --app is, in the rows' names
+    #[arg(long, default_value = "app")]
+    name: String,
+    /// What --floor-app is, in the table's floor column
+    #[arg(long, default_value = "source build, same store")]
+    floor_name: String,
 }
 
 /// One measured start.
@@ -97,15 +110,24 @@ struct Run {
 pub fn run(a: AppStartArgs) -> Result<ExitCode> {
     let app = std::fs::canonicalize(&a.app).with_context(|| a.app.display().to_string())?;
     std::fs::create_dir_all(&a.empty_home)?;
+    // The floor: the same binary over the empty store, or another binary over the same store.
+    let (floor_app, floor_home, floor_seeded) = match &a.floor_app {
+        Some(f) => (
+            std::fs::canonicalize(f).with_context(|| f.display().to_string())?,
+            a.home.clone(),
+            true,
+        ),
+        None => (app.clone(), a.empty_home.clone(), false),
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut seeded_runs = Vec::new();
-    let mut empty_runs = Vec::new();
+    let mut ours_runs = Vec::new();
+    let mut theirs_runs = Vec::new();
     // One untimed run of each, as `tk-bench compare` does: it warms the page cache and creates
     // the empty store, so every timed run opens an existing database.
     runtime.block_on(one_run(&app, &a.home, true, &a.log))?;
-    runtime.block_on(one_run(&app, &a.empty_home, false, &a.log))?;
+    runtime.block_on(one_run(&floor_app, &floor_home, floor_seeded, &a.log))?;
     for i in 0..a.runs {
         // Alternate which goes first, so drift on a shared machine hits both alike.
         let order = if i % 2 == 0 {
@@ -113,25 +135,31 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
         } else {
             [false, true]
         };
-        for seeded in order {
-            let home = if seeded { &a.home } else { &a.empty_home };
-            let r = runtime.block_on(one_run(&app, home, seeded, &a.log))?;
+        for ours in order {
+            let r = if ours {
+                runtime.block_on(one_run(&app, &a.home, true, &a.log))?
+            } else {
+                runtime.block_on(one_run(&floor_app, &floor_home, floor_seeded, &a.log))?
+            };
             eprintln!(
                 "app: {} start {:.0} ms, RSS {:.0} MiB, PSS {:.0} MiB, {} processes",
-                if seeded { "seeded" } else { "empty " },
+                if ours { &a.name } else { floor_label(&a) },
                 r.start_ms,
                 r.rss_mib,
                 r.pss_mib,
                 r.processes
             );
-            if seeded {
-                seeded_runs.push(r);
+            if ours {
+                ours_runs.push(r);
             } else {
-                empty_runs.push(r);
+                theirs_runs.push(r);
             }
         }
     }
-    for (what, runs) in [("seeded", &seeded_runs), ("empty", &empty_runs)] {
+    for (what, runs) in [
+        (a.name.as_str(), &ours_runs),
+        (floor_label(&a), &theirs_runs),
+    ] {
         let Some(first) = runs.first() else { break };
         let parts: Vec<String> = first
             .parts
@@ -143,7 +171,7 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
             })
             .collect();
         eprintln!(
-            "app: {what} store, medians in ms after the POST: {}; PSS {:.0} MiB",
+            "app: {what}, medians in ms after the POST: {}; PSS {:.0} MiB",
             parts.join(", "),
             median(runs.iter().map(|r| r.pss_mib).collect())
         );
@@ -152,16 +180,16 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
     let row = |row: &str, workload: String, unit: &str, f: fn(&Run) -> f64, goal, value| Row {
         row: row.into(),
         workload,
-        floor: "same app, 0 tokens".into(),
+        floor: floor_label(&a).into(),
         unit: unit.into(),
-        ours: seeded_runs.iter().map(f).collect(),
-        floor_runs: empty_runs.iter().map(f).collect(),
+        ours: ours_runs.iter().map(f).collect(),
+        floor_runs: theirs_runs.iter().map(f).collect(),
         goal,
         goal_value: value,
     };
     let rows = [
         row(
-            "app start",
+            &format!("{} start", a.name),
             format!("window start to dashboard painted, {n} tokens"),
             "ms",
             |r| r.start_ms,
@@ -169,7 +197,7 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
             1.1,
         ),
         row(
-            "app memory (PSS)",
+            &format!("{} memory (PSS)", a.name),
             format!("PSS of the app + WebKit processes, {n} tokens"),
             "MiB",
             |r| r.pss_mib,
@@ -177,7 +205,7 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
             1.1,
         ),
         row(
-            "app memory (RSS)",
+            &format!("{} memory (RSS)", a.name),
             format!("RSS of the app + WebKit processes, {n} tokens"),
             "MiB",
             |r| r.rss_mib,
@@ -189,6 +217,15 @@ pub fn run(a: AppStartArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&row)?);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The floor's name: the empty store, or the other binary.
+fn floor_label(a: &AppStartArgs) -> &str {
+    if a.floor_app.is_some() {
+        &a.floor_name
+    } else {
+        "same app, 0 tokens"
+    }
 }
 
 async fn one_run(app: &Path, home: &Path, seeded: bool, log: &Path) -> Result<Run> {

@@ -41,3 +41,6 @@ mod remind;
 mod intake;
 // `scan`: the leak sweep over a real project folder and a real git history.
 mod scan;
+// What a release carries: the workspace's version, the Linux packages' files, and the release
+// workflow, read back by Python's YAML parser.
+mod release;

@@ -30,10 +30,12 @@ pub fn update_settings(
     Ok(saved)
 }
 
-/// Who this install is, and what opening the data directory had to repair.
+/// Which version this is, who this install is, and what opening the data directory had to repair.
 #[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Serialize)]
 pub struct About {
+    /// The workspace's version, the one `tok --version` and the packages carry.
+    version: &'static str,
     identity: Identity,
     reconcile: ReconcileReport,
 }
@@ -42,6 +44,7 @@ pub struct About {
 pub fn about(state: State<'_, AppState>) -> AppResult<About> {
     state.with_vault(|v| {
         Ok(About {
+            version: env!("CARGO_PKG_VERSION"),
             identity: v.identity(),
             reconcile: v.last_reconcile().clone(),
         })

@@ -4,6 +4,10 @@ import type { Identity } from "./Identity";
 import type { ReconcileReport } from "./ReconcileReport";
 
 /**
- * Who this install is, and what opening the data directory had to repair.
+ * Which version this is, who this install is, and what opening the data directory had to repair.
  */
-export type About = { identity: Identity, reconcile: ReconcileReport, };
+export type About = { 
+/**
+ * The workspace's version, the one `tok --version` and the packages carry.
+ */
+version: string, identity: Identity, reconcile: ReconcileReport, };
