@@ -538,19 +538,7 @@ pub fn xdotool(args: &[&str]) -> String {
 /// for it, focuses it (there is no window manager to do that), opens the location field (Ctrl+L;
 /// a save chooser has its name field focused already), types the path and presses Return.
 pub fn choose_in_file_chooser(title: &str, path: &Path) {
-    let window = xdotool(&[
-        "search",
-        "--sync",
-        "--onlyvisible",
-        "--name",
-        &format!("^{title}$"),
-    ]);
-    let window = window
-        .lines()
-        .next()
-        .expect("the chooser's window")
-        .to_string();
-    xdotool(&["windowfocus", "--sync", &window]);
+    let window = focus_file_chooser(title);
     xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
     // Whatever the field holds (a proposed name) is selected, then typed over.
     xdotool(&["key", "--clearmodifiers", "ctrl+a"]);
@@ -573,6 +561,25 @@ pub fn choose_in_file_chooser(title: &str, path: &Path) {
         "the file chooser {title:?} did not take the typed path {}",
         path.display()
     );
+}
+
+/// Waits for the system file chooser titled `title` and gives it the keyboard, as a click on it
+/// would (there is no window manager to do that); its X window id.
+fn focus_file_chooser(title: &str) -> String {
+    let window = xdotool(&[
+        "search",
+        "--sync",
+        "--onlyvisible",
+        "--name",
+        &format!("^{title}$"),
+    ]);
+    let window = window
+        .lines()
+        .next()
+        .expect("the chooser's window")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    window
 }
 
 /// Waits up to `limit` until the X window `window` is no longer shown; whether it went.
@@ -600,19 +607,7 @@ fn wait_window_gone(window: &str, limit: Duration) -> bool {
 
 /// Cancels the system file chooser titled `title` with Escape, as a user who changed their mind.
 pub fn cancel_file_chooser(title: &str) {
-    let window = xdotool(&[
-        "search",
-        "--sync",
-        "--onlyvisible",
-        "--name",
-        &format!("^{title}$"),
-    ]);
-    let window = window
-        .lines()
-        .next()
-        .expect("the chooser's window")
-        .to_string();
-    xdotool(&["windowfocus", "--sync", &window]);
+    let window = focus_file_chooser(title);
     xdotool(&["key", "--clearmodifiers", "Escape"]);
     assert!(
         wait_window_gone(&window, Duration::from_secs(10)),

@@ -1,8 +1,7 @@
 //! `.env` files as an import source, and the rewrite that replaces each imported value with its
 //! `tok://NAME` reference once every key is kept.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use secrecy::ExposeSecret;
 
@@ -89,48 +88,10 @@ pub fn rewrite(path: &Path, file: &DotenvFile, report: &IntakeReport) -> Result<
     Ok(edits.len())
 }
 
-/// Writes `bytes` over `path` atomically, keeping its permission bits: a temporary file beside
-/// it (created 0600, then given the original's mode), synced, renamed over it, then the
-/// directory synced so the rename survives a crash.
+/// Writes `bytes` over `path` atomically, keeping its permission bits (the core's one atomic
+/// writer, given the original's mode).
 fn write_keeping_mode(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| InputError::NotAFileName {
-        path: path.to_path_buf(),
-    })?;
-    let fail = |what: &str, e: std::io::Error| {
-        Error::io(format!("could not {what} {}", path.display()), e)
-    };
-    let meta = std::fs::metadata(path).map_err(|e| fail("read", e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        uuid::Uuid::now_v7().simple()
-    ));
-    let result = (|| {
-        let mut options = std::fs::File::options();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(|e| fail("write", e))?;
-        file.write_all(bytes).map_err(|e| fail("write", e))?;
-        file.set_permissions(meta.permissions())
-            .map_err(|e| fail("set the permissions of", e))?;
-        file.sync_all().map_err(|e| fail("write", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))?;
-        #[cfg(unix)]
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("could not read {}", path.display()), e))?;
+    crate::vault_file::write_atomically_as(path, bytes, Some(meta.permissions()))
 }

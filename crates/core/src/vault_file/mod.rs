@@ -640,6 +640,18 @@ fn encrypt(plaintext: &[u8], recipients: Vec<Box<dyn age::Recipient + Send>>) ->
 /// Writes `bytes` to a temporary file beside `path` (mode 0600), syncs it, then renames it over
 /// `path`, so a reader never sees half a file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_as(path, bytes, None)
+}
+
+/// [`write_atomically`], the new file given `permissions` (those of the file it replaces, say)
+/// instead of 0600 before the rename; the directory is synced after it, so the rename survives a
+/// crash. The one atomic writer of the core: vault files, calendars, injected templates and
+/// rewritten .env files.
+pub(crate) fn write_atomically_as(
+    path: &Path,
+    bytes: &[u8],
+    permissions: Option<std::fs::Permissions>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -665,8 +677,18 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         }
         let mut file = options.open(&tmp).map_err(|e| fail("write", e))?;
         file.write_all(bytes).map_err(|e| fail("write", e))?;
+        if let Some(permissions) = permissions {
+            file.set_permissions(permissions)
+                .map_err(|e| fail("set the permissions of", e))?;
+        }
         file.sync_all().map_err(|e| fail("write", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))
+        std::fs::rename(&tmp, path).map_err(|e| fail("replace", e))?;
+        #[cfg(unix)]
+        if let Ok(d) = std::fs::File::open(&dir) {
+            // Best effort: the file itself is complete and renamed either way.
+            let _ = d.sync_all();
+        }
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
