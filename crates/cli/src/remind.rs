@@ -154,22 +154,21 @@ fn unit_dir() -> Result<PathBuf> {
 
 /// A path as one word of a systemd command line: quoted, with `\`, `"` and `%` escaped.
 fn systemd_word(path: &Path) -> String {
-    let s = path.to_string_lossy();
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('%', "%%");
-    format!("\"{escaped}\"")
+    systemd_quoted(&path.to_string_lossy())
 }
 
 /// A value of an `Environment=` assignment, quoted as systemd reads it.
 fn systemd_env(name: &str, value: &Path) -> String {
-    let v = value.to_string_lossy();
-    let escaped = v
+    systemd_quoted(&format!("{name}={}", value.to_string_lossy()))
+}
+
+/// `text` in double quotes as systemd reads a quoted word: `\`, `"` and `%` escaped.
+fn systemd_quoted(text: &str) -> String {
+    let escaped = text
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('%', "%%");
-    format!("\"{name}={escaped}\"")
+    format!("\"{escaped}\"")
 }
 
 /// The service: one run of `tok remind` (by this binary's absolute path), with the data
