@@ -2,7 +2,8 @@
 //! session bus (Debian's notification-daemon, which scripts/test makes D-Bus-activatable), with
 //! every Notify call captured by dbus-monitor: the exact texts, once per threshold, never for a
 //! disabled or never-expiring token, thresholds changed in Settings, the "Unused for N days"
-//! card and its filter, and a click on the popup (xdotool under Xvfb) opening the token.
+//! card and its filter, and a click on the popup (xdotool under Xvfb) opening the token. Each test
+//! starts on a fresh notification server, so every popup on the display is its own app's.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -44,6 +45,7 @@ impl NotifyMonitor {
                 "--session",
                 "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
                 "type='signal',interface='org.freedesktop.Notifications',member='ActionInvoked'",
+                "type='method_return',sender='org.freedesktop.Notifications'",
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -73,14 +75,26 @@ impl NotifyMonitor {
         parse_notify_calls(&self.lines.lock().unwrap())
     }
 
-    /// How many `ActionInvoked` signals (clicks the server reported) were seen.
-    pub fn clicks(&self) -> usize {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.starts_with("signal") && l.contains("member=ActionInvoked"))
-            .count()
+    /// The notification ids in the `ActionInvoked` signals seen (clicks the server reported).
+    pub fn clicked_ids(&self) -> Vec<u32> {
+        self.first_u32_after(|l| l.starts_with("signal") && l.contains("member=ActionInvoked"))
+    }
+
+    /// The ids the server gave back for the Notify calls seen (its only replies that carry a
+    /// single uint32 first).
+    pub fn shown_ids(&self) -> Vec<u32> {
+        self.first_u32_after(|l| l.starts_with("method return"))
+    }
+
+    /// For each message whose first line satisfies `head`, its first argument when that is a
+    /// uint32 (dbus-monitor prints it on the next line as `   uint32 N`).
+    fn first_u32_after(&self, head: impl Fn(&str) -> bool) -> Vec<u32> {
+        let lines = self.lines.lock().unwrap();
+        lines
+            .windows(2)
+            .filter(|w| head(&w[0]))
+            .filter_map(|w| w[1].trim().strip_prefix("uint32 ")?.parse().ok())
+            .collect()
     }
 
     /// The calls whose summary mentions `name`.
@@ -183,62 +197,93 @@ fn popups() -> BTreeSet<String> {
         .collect()
 }
 
-/// The popups on the display once those of earlier tests have timed out, so a new one is this
-/// test's. Called with the display to itself ([`App::watched`]).
-fn settled_popups() -> BTreeSet<String> {
+/// Asks the session bus which process owns `org.freedesktop.Notifications`; None when none does.
+fn notification_server_pid() -> Option<u32> {
+    let out = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply=literal",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.Notifications",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .expect("dbus-send is needed to find the notification server (package dbus)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().strip_prefix("uint32 ")?.trim().parse().ok()
+}
+
+/// Stops the notification server of the test bus, if one runs, and waits until its popups are
+/// gone; the bus starts a new one (D-Bus activation) on the app's first notification. So every
+/// popup on the display is this test's: none is left from an earlier test's app, and none is
+/// held up by the pointer a click left resting on it (notification-daemon keeps a popup
+/// under the pointer from timing out). Called with the display to itself ([`App::watched`]).
+fn fresh_notification_server() {
+    if let Some(pid) = notification_server_pid() {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
     let deadline = Instant::now() + NOTIFY_PATIENCE;
-    loop {
-        let now = popups();
-        if now.is_empty() || Instant::now() > deadline {
-            return now;
-        }
-        std::thread::sleep(Duration::from_millis(200));
+    while notification_server_pid().is_some() || !popups().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the notification server of the test bus did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
-/// Starts the app with dbus-monitor watching and the popups before it noted.
-async fn start(name: &'static str, seed: Seed) -> (App, NotifyMonitor, BTreeSet<String>) {
-    let (app, (monitor, before)) =
-        App::watched(name, seed, || (NotifyMonitor::start(), settled_popups())).await;
-    (app, monitor, before)
+/// Starts the app on a fresh notification server, with dbus-monitor watching.
+async fn start(name: &'static str, seed: Seed) -> (App, NotifyMonitor) {
+    App::watched(name, seed, || {
+        fresh_notification_server();
+        NotifyMonitor::start()
+    })
+    .await
 }
 
-/// Waits for a popup that was not in `before`, clicks it as a user would, and waits until the
-/// server reports the click on the bus.
-async fn click_new_popup(monitor: &NotifyMonitor, before: &BTreeSet<String>) {
-    let clicks = monitor.clicks();
+/// Waits for this test's popup, clicks it as a user would, and waits until the server reports
+/// the click on the bus, for a notification this app sent.
+async fn click_the_popup(monitor: &NotifyMonitor) {
+    let clicks = monitor.clicked_ids().len();
     let deadline = Instant::now() + NOTIFY_PATIENCE;
     let popup = loop {
-        let new: Vec<String> = popups().difference(before).cloned().collect();
-        match new.as_slice() {
+        let now: Vec<String> = popups().into_iter().collect();
+        match now.as_slice() {
             [one] => break one.clone(),
             [] => {}
-            many => panic!("expected one new notification popup, found {many:?}"),
+            many => panic!("expected one notification popup, found {many:?}"),
         }
         assert!(Instant::now() < deadline, "no notification popup appeared");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    // Still up? (A popup taken down meanwhile would let the click fall on the window below.)
-    assert!(
-        popups().contains(&popup),
-        "the popup went away before it could be clicked"
-    );
     // A desktop's window manager keeps notification popups above other windows; Xvfb has no
     // window manager, so the app's window, mapped later, may cover it. Raise it as one would.
+    // Then the pointer leaves, as a user's hand does, so it holds up no later popup.
     let status = Command::new("xdotool")
         .args(["windowraise", &popup])
         .args(["mousemove", "--window", &popup, "40", "30", "click", "1"])
+        .args(["mousemove", "0", "899"])
         .status()
         .unwrap();
     assert!(status.success(), "xdotool could not click the popup");
     let deadline = Instant::now() + NOTIFY_PATIENCE;
-    while monitor.clicks() == clicks {
+    let clicked = loop {
+        if let Some(&id) = monitor.clicked_ids().get(clicks) {
+            break id;
+        }
         assert!(
             Instant::now() < deadline,
-            "notification-daemon reported no click (ActionInvoked)"
+            "notification-daemon reported no click (ActionInvoked): the popup went away first?"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    assert!(
+        monitor.shown_ids().contains(&clicked),
+        "the click was on notification {clicked}, which this app did not send (it sent {:?})",
+        monitor.shown_ids()
+    );
 }
 
 fn in_days(days: i64, hours: i64) -> DateTime<Utc> {
@@ -291,7 +336,7 @@ async fn a_token_expiring_in_two_days_is_reminded_once_and_the_click_opens_it() 
     seed.vault.set_enabled(&paused.id, false).unwrap();
     expiring(&mut seed, "forever-bot", None, None);
     let later = expiring(&mut seed, "later-bot", None, Some(in_days(45, 0)));
-    let (app, monitor, before) = start("reminders", seed).await;
+    let (app, monitor) = start("reminders", seed).await;
     // Away from the dashboard, so the click's effect shows. (notification-daemon takes a popup
     // down after a few seconds, so the test clicks it while it is up.)
     app.click("#nav-settings").await;
@@ -315,7 +360,7 @@ async fn a_token_expiring_in_two_days_is_reminded_once_and_the_click_opens_it() 
     );
 
     // A click on the popup brings the window to that token's details, wherever it was.
-    click_new_popup(&monitor, &before).await;
+    click_the_popup(&monitor).await;
     app.wait_css("#view-details:not([hidden])").await;
     app.wait_text("#details-name", |t| t == "deploy-bot").await;
     // The reminder is in the token's history.
@@ -360,7 +405,7 @@ async fn reminder_days_set_in_settings_are_checked_saved_and_used() {
     set_reminder_days(&mut seed, &[1]);
     expiring(&mut seed, "ci-key", Some("GitLab"), Some(in_days(2, 23)));
     expiring(&mut seed, "canary", None, Some(in_days(0, 12)));
-    let (app, monitor, _) = start("reminder-settings", seed).await;
+    let (app, monitor) = start("reminder-settings", seed).await;
 
     // With reminders only a day ahead, the canary (12 hours left) is reminded and ci-key is not.
     let canary = monitor.wait_about("canary").await;
@@ -438,7 +483,7 @@ async fn the_unused_card_counts_and_filters_stale_keys_and_its_notice_opens_them
     age(&home, &old, 120, None);
     age(&home, &used, 200, Some(10));
     age(&home, &idle, 300, None);
-    let (app, monitor, before) = start("stale", seed).await;
+    let (app, monitor) = start("stale", seed).await;
 
     app.wait_text("#stat-stale", |t| {
         t.starts_with('1') && t.contains("Unused for 90 days")
@@ -455,7 +500,7 @@ async fn the_unused_card_counts_and_filters_stale_keys_and_its_notice_opens_them
     );
     app.wait_rows(&["idle-off", "new-key", "old-key", "used-key"])
         .await;
-    click_new_popup(&monitor, &before).await;
+    click_the_popup(&monitor).await;
     app.wait_rows(&["old-key"]).await;
     assert_eq!(
         app.find("#stat-stale")

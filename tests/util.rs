@@ -666,6 +666,16 @@ pub fn set_clipboard(text: &str) {
         .write_all(text.as_bytes())
         .unwrap();
     xclip.wait().unwrap();
+    // xclip's first process exits once it has forked the one that serves the text, which may
+    // not own the clipboard yet: wait until it does, as a user's copy is done before they go on.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while clipboard() != text {
+        assert!(
+            Instant::now() < deadline,
+            "xclip did not take the clipboard"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// A stand-in for the desktop's clipboard manager (freedesktop ClipboardManager spec): it owns
