@@ -342,3 +342,37 @@ fn a_file_with_a_far_future_date_or_an_escape_exits_7_naming_the_field() {
         terminal_safe(&out);
     }
 }
+
+/// A pipe (FIFO) or a folder named where `tok` reads a file is refused at once, by name, and
+/// changes nothing: opening a FIFO for reading would otherwise wait for a writer forever. Each
+/// attempt runs under `timeout`, so a hang fails here (exit 124) instead of stalling the suite.
+#[test]
+fn a_pipe_or_a_folder_named_as_an_input_file_is_refused_at_once() {
+    let tok = Tok::new();
+    tok.add("kept", "sk_PipeOrFolder0123456789abcdef");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success(), "mkfifo (coreutils) made no FIFO");
+    let written = dir.path().join("out.txt");
+    let written = written.to_str().unwrap();
+    for path in [fifo.as_path(), dir.path()] {
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["import-env", p, "--dry-run"],
+            vec!["import-from", "keepassxc-csv", p, "--dry-run"],
+            vec!["import", p, "--dry-run"],
+            vec!["inject", "-i", p, "-o", written],
+            vec!["run", "--env-file", p, "--", "true"],
+        ] {
+            let mut cmd = Command::new("timeout");
+            cmd.arg("20").arg(env!("CARGO_BIN_EXE_tok")).args(&args);
+            let out = unchanged(&tok, || tok.run_with(cmd, None));
+            assert_ne!(out.code, 124, "tok {args:?} hung on {p}");
+            let out = out.fails(2, "is not a regular file");
+            assert!(out.stderr.contains(p), "{args:?}: {}", out.stderr);
+            terminal_safe(&out);
+        }
+    }
+    assert!(!Path::new(written).exists(), "inject wrote nothing");
+}

@@ -18,13 +18,12 @@
 //! [`MAX_DOTENV_VALUE_BYTES`]); every refusal is a [`DotenvError`] naming the line, and never
 //! quotes a value (values are usually secrets).
 
-use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
 use secrecy::SecretString;
 
-use crate::error::{InputError, NotFoundError};
+use crate::error::InputError;
 
 /// The largest dotenv file read: 1 MiB, far above any real one.
 pub const MAX_DOTENV_BYTES: usize = 1024 * 1024;
@@ -165,13 +164,6 @@ impl std::fmt::Debug for DotenvFile {
 /// before reading it (and never reading more, should it grow meanwhile). Errors name the path
 /// and the line.
 pub fn read_file(path: &Path) -> crate::Result<DotenvFile> {
-    let unreadable = |source: std::io::Error| -> crate::Error {
-        let path = path.to_path_buf();
-        match source.kind() {
-            std::io::ErrorKind::NotFound => NotFoundError::File { path, source }.into(),
-            _ => InputError::Unreadable { path, source }.into(),
-        }
-    };
     let bad = |problem: DotenvError| -> crate::Error {
         InputError::Dotenv {
             path: path.to_path_buf(),
@@ -179,27 +171,15 @@ pub fn read_file(path: &Path) -> crate::Result<DotenvFile> {
         }
         .into()
     };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(InputError::NotAFile {
-            path: path.to_path_buf(),
-        }
-        .into());
-    }
-    let too_large = |len: u64| {
-        bad(DotenvError::TooLarge {
-            len: usize::try_from(len).unwrap_or(usize::MAX),
-            max: MAX_DOTENV_BYTES,
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    crate::bounded::read_into(path, MAX_DOTENV_BYTES as u64, &mut bytes).map_err(|refused| {
+        refused.into_error(path, |len| {
+            bad(DotenvError::TooLarge {
+                len: usize::try_from(len).unwrap_or(usize::MAX),
+                max: MAX_DOTENV_BYTES,
+            })
         })
-    };
-    if meta.len() > MAX_DOTENV_BYTES as u64 {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(meta.len() as usize));
-    file.take(MAX_DOTENV_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
+    })?;
     let entries = parse_bytes(&bytes).map_err(bad)?;
     let text = zeroize::Zeroizing::new(
         String::from_utf8(std::mem::take(&mut *bytes)).expect("parse_bytes checked UTF-8"),

@@ -512,8 +512,11 @@ pub enum InputError {
         #[source]
         source: std::io::Error,
     },
-    /// A path that names a directory or device, not a file.
-    #[error("{} is not a file; choose the .tkvault file", path.display())]
+    /// A path that names a directory, a FIFO or a device, not a regular file.
+    #[error(
+        "{} is not a regular file (it is a folder, a pipe or a device); name the file itself",
+        path.display()
+    )]
     NotAFile { path: PathBuf },
     /// A path without a file name to write to.
     #[error("'{}' is not a file name", path.display())]

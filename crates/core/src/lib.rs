@@ -3,6 +3,7 @@
 //! The public surface is small: [`Vault::open`] a data directory, then call one method per
 //! lifecycle operation. Secrets only ever travel as [`secrecy::SecretString`].
 
+mod bounded;
 mod calendar;
 pub mod dotenv;
 mod error;

@@ -2,10 +2,10 @@
 //! a kept key without holding it. Parsing and finding references lives here; resolving them
 //! (reading each secret once, recording the use) is [`crate::Vault::resolve`].
 
-use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
+use crate::bounded::Refusal;
 use crate::error::{Error, InputError, NotFoundError, Result};
 use crate::validate::{self, MAX_NAME_CHARS};
 
@@ -158,39 +158,27 @@ pub fn template_references(text: &str, source: &str) -> Result<Vec<(Range<usize>
 /// Reads a template or dotenv file as UTF-8 text, refusing one larger than `max` bytes before
 /// reading it (and never reading more, should it grow meanwhile).
 pub fn read_text_file(path: &Path, max: u64) -> Result<String> {
-    let unreadable = |source: std::io::Error| -> Error {
-        let path = path.to_path_buf();
-        match source.kind() {
-            std::io::ErrorKind::NotFound => NotFoundError::ReferenceFile { path }.into(),
-            _ => InputError::Unreadable { path, source }.into(),
-        }
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(InputError::BadReferenceFile {
-            path: path.to_path_buf(),
-            why: "is not a file".into(),
-        }
-        .into());
-    }
-    let too_big = || -> Error {
+    let bad = |why: String| -> Error {
         InputError::BadReferenceFile {
             path: path.to_path_buf(),
-            why: format!("is larger than {} MiB", max / (1024 * 1024)),
+            why,
         }
         .into()
     };
-    if meta.len() > max {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > max {
-        return Err(too_big());
-    }
+    let mut bytes = Vec::new();
+    crate::bounded::read_into(path, max, &mut bytes).map_err(|refused| match refused {
+        Refusal::Missing(_) => NotFoundError::ReferenceFile {
+            path: path.to_path_buf(),
+        }
+        .into(),
+        Refusal::NotAFile => bad("is not a regular file (a folder, a pipe or a device)".into()),
+        Refusal::TooBig(_) => bad(format!("is larger than {} MiB", max / (1024 * 1024))),
+        Refusal::Unreadable(source) => InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into(),
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
             .iter()

@@ -5,15 +5,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::io::Read;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::{
-    BaseUrlProblem, Error, InputError, NotFoundError, Result, SecretRole, VaultFileError,
-};
+use crate::error::{BaseUrlProblem, InputError, Result, SecretRole, VaultFileError};
 
 /// Longest token name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -435,39 +432,17 @@ pub(crate) fn base_url(raw: Option<&str>) -> Result<Option<String>> {
 /// never reading more than that, should it grow meanwhile). The CLI and the app both read
 /// through this.
 pub fn read_vault_file(path: &Path) -> Result<Vec<u8>> {
-    let unreadable = |source: std::io::Error| -> Error {
-        let path = path.to_path_buf();
-        match source.kind() {
-            std::io::ErrorKind::NotFound => NotFoundError::File { path, source }.into(),
-            _ => InputError::Unreadable { path, source }.into(),
-        }
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(InputError::NotAFile {
-            path: path.to_path_buf(),
-        }
-        .into());
-    }
-    let too_big = |len: u64| -> Error {
-        VaultFileError::TooBig {
-            path: path.to_path_buf(),
-            mib: len.div_ceil(1024 * 1024),
-            max_mib: MAX_VAULT_FILE_BYTES / (1024 * 1024),
-        }
-        .into()
-    };
-    if meta.len() > MAX_VAULT_FILE_BYTES {
-        return Err(too_big(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_VAULT_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_VAULT_FILE_BYTES {
-        return Err(too_big(bytes.len() as u64));
-    }
+    let mut bytes = Vec::new();
+    crate::bounded::read_into(path, MAX_VAULT_FILE_BYTES, &mut bytes).map_err(|refused| {
+        refused.into_error(path, |len| {
+            VaultFileError::TooBig {
+                path: path.to_path_buf(),
+                mib: len.div_ceil(1024 * 1024),
+                max_mib: MAX_VAULT_FILE_BYTES / (1024 * 1024),
+            }
+            .into()
+        })
+    })?;
     Ok(bytes)
 }
 

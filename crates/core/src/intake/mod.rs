@@ -599,41 +599,16 @@ fn count(rows: &[IntakeRow]) -> IntakeCounts {
 /// Reads an import source file whole, refusing one larger than [`MAX_INTAKE_FILE_BYTES`] (before
 /// reading it, and should it grow meanwhile), a directory, or one that is not UTF-8 text.
 pub fn read_source(path: &std::path::Path) -> Result<zeroize::Zeroizing<String>> {
-    use std::io::Read;
-    let unreadable = |source: std::io::Error| -> Error {
-        let path = path.to_path_buf();
-        match source.kind() {
-            std::io::ErrorKind::NotFound => {
-                crate::error::NotFoundError::File { path, source }.into()
-            }
-            _ => InputError::Unreadable { path, source }.into(),
-        }
-    };
-    let file = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(InputError::NotAFile {
-            path: path.to_path_buf(),
-        }
-        .into());
-    }
-    let too_big = || -> Error {
-        InputError::ImportFileTooBig {
-            path: path.to_path_buf(),
-            max_mib: MAX_INTAKE_FILE_BYTES / (1024 * 1024),
-        }
-        .into()
-    };
-    if meta.len() > MAX_INTAKE_FILE_BYTES {
-        return Err(too_big());
-    }
     let mut bytes = zeroize::Zeroizing::new(Vec::new());
-    file.take(MAX_INTAKE_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_INTAKE_FILE_BYTES {
-        return Err(too_big());
-    }
+    crate::bounded::read_into(path, MAX_INTAKE_FILE_BYTES, &mut bytes).map_err(|refused| {
+        refused.into_error(path, |_| {
+            InputError::ImportFileTooBig {
+                path: path.to_path_buf(),
+                max_mib: MAX_INTAKE_FILE_BYTES / (1024 * 1024),
+            }
+            .into()
+        })
+    })?;
     let bad = |line: usize, why: &str| -> Error {
         InputError::ImportFile {
             path: path.to_path_buf(),

@@ -2,8 +2,6 @@
 //! `.git`, ignored files included (a leaked `.env` is usually git-ignored), only regular files
 //! opened, huge and binary ones skipped.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{
     display, is_binary, ScanFinding, ScanIndex, ScanReport, ScanSkip, Scanner, MAX_SCAN_FILE_BYTES,
 };
+use crate::bounded::{self, Refusal};
 use crate::error::{InputError, Result};
 
 /// Refuses the request when a path does not exist, before anything is read.
@@ -27,10 +26,9 @@ pub(super) fn check_paths(paths: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// A regular file to read, and its size when listed.
+/// A regular file to read (its size is checked when it is read).
 pub(super) struct FileToScan {
     path: PathBuf,
-    len: u64,
 }
 
 /// Lists the files of one path as given: a file, or a folder walked depth-first in name order.
@@ -54,7 +52,6 @@ pub(super) fn list_path(
     if meta.is_file() {
         out.push(FileToScan {
             path: root.to_path_buf(),
-            len: meta.len(),
         });
         return Ok(());
     }
@@ -93,8 +90,7 @@ pub(super) fn list_path(
             } else if kind.is_dir() {
                 subdirs.push(path);
             } else if kind.is_file() {
-                let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                out.push(FileToScan { path, len });
+                out.push(FileToScan { path });
             }
             // Sockets, FIFOs and devices are never opened: reading a FIFO would block.
         }
@@ -176,32 +172,21 @@ fn scan_file(
             },
         ))
     };
-    if file.len > MAX_SCAN_FILE_BYTES {
-        skip(
-            part,
-            format!(
-                "larger than {} MiB ({} MiB)",
-                MAX_SCAN_FILE_BYTES >> 20,
-                file.len >> 20
-            ),
-        );
-        return;
-    }
-    scanner.buf.clear();
-    let read = File::open(path).and_then(|f| {
-        // Bounded even if the file grew since it was listed.
-        f.take(MAX_SCAN_FILE_BYTES + 1)
-            .read_to_end(&mut scanner.buf)
-    });
-    if let Err(e) = read {
-        skip(part, format!("not readable: {}", e.kind()));
-        return;
-    }
-    if scanner.buf.len() as u64 > MAX_SCAN_FILE_BYTES {
-        skip(
-            part,
-            format!("larger than {} MiB", MAX_SCAN_FILE_BYTES >> 20),
-        );
+    // Bounded even if the file grew since it was listed.
+    let reason = match bounded::read_into(path, MAX_SCAN_FILE_BYTES, &mut scanner.buf) {
+        Ok(()) => None,
+        Err(Refusal::TooBig(len)) => Some(format!(
+            "larger than {} MiB ({} MiB)",
+            MAX_SCAN_FILE_BYTES >> 20,
+            len.div_ceil(1 << 20)
+        )),
+        Err(Refusal::Missing(e) | Refusal::Unreadable(e)) => {
+            Some(format!("not readable: {}", e.kind()))
+        }
+        Err(Refusal::NotAFile) => Some("no longer a regular file".into()),
+    };
+    if let Some(reason) = reason {
+        skip(part, reason);
         return;
     }
     if is_binary(&scanner.buf) {
