@@ -510,10 +510,42 @@ impl App {
 
 /// Stops tauri-driver and everything it started (WebKitWebDriver and the app).
 fn stop(driver: &mut Child) {
-    let _ = Command::new("kill")
-        .args(["-TERM", "--", &format!("-{}", driver.id())])
-        .status();
+    let group = driver.id();
+    let signal = |sig: &str| {
+        let _ = Command::new("kill")
+            .args([sig, "--", &format!("-{group}")])
+            .status();
+    };
+    signal("-TERM");
     let _ = driver.wait();
+    // The app quits in its own time; the next test gets the display once its windows are gone,
+    // so what that test sees on screen is its own.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while group_alive(group) {
+        if Instant::now() > deadline {
+            signal("-KILL");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether a process of process group `group` still runs (zombies, which hold no windows, aside).
+fn group_alive(group: u32) -> bool {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    procs.flatten().any(|p| {
+        let stat = std::fs::read_to_string(p.path().join("stat")).unwrap_or_default();
+        // After the name in parentheses (which may hold spaces): state, ppid, process group.
+        let mut rest = stat
+            .rsplit_once(')')
+            .map_or("", |(_, r)| r)
+            .split_whitespace();
+        let state = rest.next();
+        let group_of = rest.nth(1).and_then(|g| g.parse::<u32>().ok());
+        group_of == Some(group) && state != Some("Z")
+    })
 }
 
 /// Runs xdotool (which drives windows the WebDriver cannot reach, as a user's keyboard and mouse
