@@ -213,6 +213,25 @@ fn kill_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Each window with the process that owns it, for a failure message.
+fn describe_windows(windows: &[String]) -> String {
+    windows
+        .iter()
+        .map(|w| {
+            let pid = Command::new("xdotool")
+                .args(["getwindowpid", w])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .unwrap_or_default();
+            format!("{w} (pid {pid}: {cmd})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The shown top-level windows named Tokenkeeper (xdotool).
 fn shown_windows() -> Vec<String> {
     let out = Command::new("xdotool")
@@ -255,10 +274,12 @@ async fn a_second_launch_over_the_same_data_brings_the_window_forward_and_exits(
     while !shown_windows().contains(&window) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let shown = shown_windows();
     assert_eq!(
-        shown_windows(),
+        shown,
         vec![window.clone()],
-        "the running window is shown again, and no other"
+        "the running window is shown again, and no other; shown: {}",
+        describe_windows(&shown)
     );
     app.screenshot("forward").await;
 
