@@ -223,7 +223,7 @@ fn bad_templates_are_refused_with_the_line() {
         .inject(dir.path())
         .err()
         .expect("a directory refused");
-    assert!(e.to_string().contains("not a file"), "{e}");
+    assert!(e.to_string().contains("is not a regular file"), "{e}");
     // Nothing was used.
     assert!(m.vault.show("stripe").unwrap().token.last_used_at.is_none());
 }
