@@ -156,6 +156,25 @@ pub struct ScanIndex {
     keys_not_searchable: u64,
 }
 
+impl ScanIndex {
+    /// An index holding no token yet, matching with `key` (this install's fingerprint key, when
+    /// added keys are to be found).
+    fn empty(key: Option<FingerprintKey>) -> ScanIndex {
+        ScanIndex {
+            held: Vec::new(),
+            plain: HashMap::new(),
+            keyed: HashMap::new(),
+            key,
+            tails4: HashMap::new(),
+            filter4: vec![0u64; 1024].into_boxed_slice(),
+            tails2: HashMap::new(),
+            filter2: vec![0u64; 1024].into_boxed_slice(),
+            keys_searched: 0,
+            keys_not_searchable: 0,
+        }
+    }
+}
+
 impl std::fmt::Debug for ScanIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanIndex")
@@ -177,18 +196,7 @@ impl Vault {
         } else {
             None
         };
-        let mut index = ScanIndex {
-            held: Vec::new(),
-            plain: HashMap::new(),
-            keyed: HashMap::new(),
-            key,
-            tails4: HashMap::new(),
-            filter4: vec![0u64; 1024].into_boxed_slice(),
-            tails2: HashMap::new(),
-            filter2: vec![0u64; 1024].into_boxed_slice(),
-            keys_searched: 0,
-            keys_not_searchable: 0,
-        };
+        let mut index = ScanIndex::empty(key);
         for t in tokens::all(&self.conn, now)? {
             if t.status == Status::Deleted {
                 continue;
@@ -557,18 +565,7 @@ mod tests {
     use super::*;
 
     fn index_with(plain: &[&str]) -> ScanIndex {
-        let mut index = ScanIndex {
-            held: Vec::new(),
-            plain: HashMap::new(),
-            keyed: HashMap::new(),
-            key: None,
-            tails4: HashMap::new(),
-            filter4: vec![0u64; 1024].into_boxed_slice(),
-            tails2: HashMap::new(),
-            filter2: vec![0u64; 1024].into_boxed_slice(),
-            keys_searched: 0,
-            keys_not_searchable: 0,
-        };
+        let mut index = ScanIndex::empty(None);
         for (i, s) in plain.iter().enumerate() {
             let secret = secrecy::SecretString::from(s.to_string());
             index.held.push(Held {
